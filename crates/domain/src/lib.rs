@@ -1,0 +1,15 @@
+//! Pure types and rules of ipbridge: identifiers, organisations, accounts and permissions, the audit
+//! chain, money and the city's policy. No I/O and no async here, so every rule is unit-testable.
+
+pub mod account;
+pub mod audit;
+pub mod credit_code;
+pub mod money;
+pub mod org;
+pub mod password;
+pub mod permission;
+pub mod policy;
+
+pub use credit_code::CreditCode;
+pub use money::Money;
+pub use permission::{Permission, Role};

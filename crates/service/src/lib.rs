@@ -1,0 +1,234 @@
+//! Use-cases of ipbridge. Each public function authorises the actor, runs one transaction that holds
+//! the change and its audit record, and returns domain values. The web handlers and the command line
+//! both come through here, so every rule is enforced (and tested) once.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod chains;
+pub mod config;
+pub mod demo;
+mod error;
+pub mod maintenance;
+pub mod orgs;
+mod secrets;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ipbridge_domain::Permission;
+use ipbridge_domain::account::User;
+use ipbridge_domain::audit::{Action, Outcome};
+use ipbridge_domain::policy::Policy;
+use ipbridge_store::{Db, NewAuditEntry, SettingsStore};
+
+pub use config::Settings;
+pub use error::{ErrorCode, FieldErrors, LoginError, Result, ServiceError};
+pub use ipbridge_store::{Conflict, DATABASE_FILE};
+
+/// The built-in policy of the first city, used when no `--policy` file is given.
+pub use ipbridge_domain::policy::ANKANG_2024_TOML as BUILTIN_POLICY;
+
+/// Who is acting, from where, in which request: everything an audit record needs about the caller.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The logged-in account; none for anonymous visitors and the command line.
+    pub user: Option<User>,
+    /// Client address (`cli` for the command line).
+    pub ip: String,
+    /// Request id, echoed on error pages.
+    pub request_id: String,
+    /// The local operator at the command line, who has the machine and so every permission.
+    pub cli: bool,
+}
+
+impl Actor {
+    /// The local operator at the command line: trusted, audited as `cli`.
+    pub fn cli() -> Self {
+        Self {
+            user: None,
+            ip: "cli".to_owned(),
+            request_id: format!("cli-{}", secrets::random_hex(6)),
+            cli: true,
+        }
+    }
+
+    /// An anonymous web visitor.
+    pub fn anonymous(ip: impl Into<String>, request_id: impl Into<String>) -> Self {
+        Self {
+            user: None,
+            ip: ip.into(),
+            request_id: request_id.into(),
+            cli: false,
+        }
+    }
+
+    /// The logged-in account, or `Unauthenticated`.
+    pub fn user(&self) -> Result<&User> {
+        self.user.as_ref().ok_or(ServiceError::Unauthenticated)
+    }
+
+    /// A logged-in web actor.
+    pub fn logged_in(user: User, ip: impl Into<String>, request_id: impl Into<String>) -> Self {
+        Self {
+            user: Some(user),
+            ip: ip.into(),
+            request_id: request_id.into(),
+            cli: false,
+        }
+    }
+
+    /// Passes for the command line and for accounts holding `p`; returns the account when there is one.
+    pub fn authorise(&self, p: Permission) -> Result<Option<&User>> {
+        if self.cli {
+            return Ok(None);
+        }
+        self.require(p).map(Some)
+    }
+
+    /// The logged-in account when it holds `p`, else `Forbidden`.
+    pub fn require(&self, p: Permission) -> Result<&User> {
+        let user = self.user()?;
+        if user.can(p) { Ok(user) } else { Err(ServiceError::Forbidden) }
+    }
+
+    /// The name audit records carry.
+    pub fn name(&self) -> String {
+        match &self.user {
+            Some(u) => u.username.clone(),
+            None if self.cli => "cli".to_owned(),
+            None => "anonymous".to_owned(),
+        }
+    }
+
+    /// Builds an audit entry for this actor.
+    pub fn audit(
+        &self,
+        action: Action,
+        object_type: &str,
+        object_id: impl ToString,
+        outcome: Outcome,
+        detail: serde_json::Value,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
+            at: Utc::now(),
+            actor_id: self.user.as_ref().map(|u| u.id.get()),
+            actor_name: self.name(),
+            org_id: self.user.as_ref().map(|u| u.org_id.get()),
+            ip: self.ip.clone(),
+            action,
+            object_type: object_type.to_owned(),
+            object_id: object_id.to_string(),
+            outcome,
+            request_id: self.request_id.clone(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// The application: database, policy, settings and the server's secret key.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub db: Db,
+    /// The city's policy, validated.
+    pub policy: Arc<Policy>,
+    /// Operator settings.
+    pub settings: Arc<Settings>,
+    key: Arc<[u8; 32]>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key is deliberately left out: nothing secret goes to logs.
+        f.debug_struct("App").field("db", &self.db.path()).finish_non_exhaustive()
+    }
+}
+
+/// Why the application could not start; one line each.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory could not be created.
+    #[error("cannot create data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    /// The policy file could not be read.
+    #[error("cannot read policy file {0}: {1}")]
+    PolicyRead(String, std::io::Error),
+    /// The policy file is invalid.
+    #[error("policy file {0}: {1}")]
+    Policy(String, ipbridge_domain::policy::PolicyError),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] ipbridge_store::StoreError),
+}
+
+/// Reads and validates the policy named in the settings, or the built-in one.
+pub fn load_policy(path: Option<&Path>) -> std::result::Result<Policy, StartError> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| StartError::PolicyRead(p.display().to_string(), e))?;
+            Policy::from_toml_str(&text).map_err(|e| StartError::Policy(p.display().to_string(), e))
+        }
+        None => Policy::from_toml_str(BUILTIN_POLICY)
+            .map_err(|e| StartError::Policy("(built-in)".to_owned(), e)),
+    }
+}
+
+impl App {
+    /// Opens the data directory: creates it, opens and migrates the database, loads the server key and
+    /// seeds the industry chains from the policy on first start.
+    pub async fn open(settings: Settings, policy: Policy) -> std::result::Result<Self, StartError> {
+        let dir = &settings.server.data_dir;
+        std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+        let db = Db::open_and_migrate(&dir.join(DATABASE_FILE)).await?;
+        let key = secrets::load_or_create_key(&db).await?;
+        let app = Self {
+            db,
+            policy: Arc::new(policy),
+            settings: Arc::new(settings),
+            key: Arc::new(key),
+        };
+        chains::seed_from_policy(&app).await?;
+        Ok(app)
+    }
+
+    /// Whether any account exists (an empty platform tells the operator how to create the first one).
+    pub async fn has_users(&self) -> Result<bool> {
+        use ipbridge_store::UserStore;
+        let mut tx = self.db.read().await?;
+        Ok(tx.count_users(&Default::default()).await? > 0)
+    }
+
+    /// Appends one audit record in its own transaction (for events that change nothing else, such as a
+    /// refused login or a denied request).
+    pub async fn record(&self, entry: NewAuditEntry) -> Result<()> {
+        use ipbridge_store::AuditStore;
+        let mut tx = self.db.begin().await?;
+        tx.append_audit(&entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The CSRF token bound to `binding` (the session token, or the anonymous visitor's cookie).
+    pub fn csrf_token(&self, binding: &str) -> String {
+        secrets::mac_hex(&self.key, "csrf", binding)
+    }
+
+    /// Whether `token` is the CSRF token bound to `binding` (constant-time).
+    pub fn csrf_valid(&self, binding: &str, token: &str) -> bool {
+        secrets::mac_verify(&self.key, "csrf", binding, token)
+    }
+
+    /// Current time; one place so tests and rules agree.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    /// A read of a setting (used by tests and the demo to check markers).
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let mut tx = self.db.read().await?;
+        Ok(tx.setting(key).await?)
+    }
+}
