@@ -1,1 +1,391 @@
-fn main() {}
+//! The `ipbridge` binary: a thin layer that parses arguments, loads configuration and calls the
+//! service and web crates.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use ipbridge_domain::audit::ChainBreak;
+use ipbridge_domain::permission::Role;
+use ipbridge_service::accounts::NewAccount;
+use ipbridge_service::{Actor, App, OrgFilter, ServiceError, Settings};
+use tracing_subscriber::EnvFilter;
+
+/// 专利转化运用服务平台 — the platform a city IP administration runs to carry out its patent measures.
+#[derive(Debug, Parser)]
+#[command(name = "ipbridge", version, about)]
+struct Cli {
+    /// Configuration file (default: ./ipbridge.toml when present, or $IPBRIDGE_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (overrides the configuration).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web platform.
+    Serve {
+        /// Listening address, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+        /// The city's policy file (default: built-in Ankang policy).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Fill an empty data directory with the demo city and one account per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts from the server's console.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the database (works while the platform runs).
+    Backup {
+        /// Target file; must not exist.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Replace the database with a backup (stop the platform first).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// Print the commented example configuration.
+    DefaultConfig,
+    /// The city's policy file.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input or $IPBRIDGE_PASSWORD.
+    Add {
+        /// Login name.
+        username: String,
+        /// Role code, e.g. system_admin (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Name shown in the platform (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Organisation name (default: the bureau, created from the policy when missing).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Set a new password (read from standard input or $IPBRIDGE_PASSWORD); it must be changed at next login.
+    Passwd {
+        /// Login name.
+        username: String,
+    },
+    /// Lift a lockout.
+    Unlock {
+        /// Login name.
+        username: String,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the SM3 hash chain; exits non-zero and names the first broken record when it fails.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy file.
+    Check {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings(cli: &Cli) -> Result<Settings> {
+    let mut s = Settings::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
+    if let Some(d) = &cli.data_dir {
+        s.server.data_dir = d.clone();
+    }
+    Ok(s)
+}
+
+fn init_logging(level: &str) {
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start async runtime")
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::DefaultConfig => {
+            print!("{}", ipbridge_service::config::EXAMPLE_CONFIG);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy { command: PolicyCommand::Check { file } } => {
+            let policy = ipbridge_service::load_policy(Some(file))?;
+            println!(
+                "OK {}: {} {}，{} 条措施，{} 个部门，{} 个县（市、区）及开发区，{} 条产业链，{} 项目标",
+                file.display(),
+                policy.city.name,
+                policy.document.number,
+                policy.measures.len(),
+                policy.departments.len(),
+                policy.counties.len(),
+                policy.industry_chains.len(),
+                policy.targets.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            let mut settings = settings(&cli)?;
+            if let Command::Serve { addr, policy, .. } = &cli.command {
+                if let Some(a) = addr {
+                    settings.server.addr = *a;
+                }
+                if let Some(p) = policy {
+                    settings.server.policy = Some(p.clone());
+                }
+            }
+            init_logging(&settings.log.level);
+            runtime()?.block_on(run_async(cli, settings))
+        }
+    }
+}
+
+async fn open(settings: Settings) -> Result<App> {
+    let policy = ipbridge_service::load_policy(settings.server.policy.as_deref())?;
+    Ok(App::open(settings, policy).await?)
+}
+
+async fn run_async(cli: Cli, settings: Settings) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { demo, .. } => serve(settings, demo).await,
+        Command::Migrate => {
+            let dir = settings.server.data_dir.clone();
+            std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+            let db = ipbridge_store_open(&dir).await?;
+            let n = db.migrate().await?;
+            println!("migrations applied: {n} (database {})", db.path().display());
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command } => user(settings, command).await,
+        Command::Audit { command: AuditCommand::Verify } => {
+            let app = open(settings).await?;
+            let report = app.verify_audit().await?;
+            match report.first_break {
+                None => {
+                    println!("OK: {} audit records verified, SM3 chain intact", report.checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    let seq = match b {
+                        ChainBreak::Altered { seq } | ChainBreak::Unlinked { seq } => seq,
+                        ChainBreak::Gap { expected, .. } => expected,
+                    };
+                    println!("BROKEN at record {seq}: {b} ({} records before it verified)", report.checked);
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Backup { out } => {
+            let app = open(settings).await?;
+            let size = app.backup(&Actor::cli(), &out).await?;
+            println!("backup written: {} ({size} bytes)", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let report = ipbridge_service::maintenance::restore(&settings.server.data_dir, &file).await?;
+            println!("restored {} into {}", file.display(), settings.server.data_dir.display());
+            if let Some(prev) = report.previous {
+                println!("the replaced database was kept as {}", prev.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::DefaultConfig | Command::Policy { .. } => unreachable!("handled before the runtime starts"),
+    }
+}
+
+async fn ipbridge_store_open(dir: &Path) -> Result<ipbridge_service::Db> {
+    Ok(ipbridge_service::Db::open(&dir.join(ipbridge_service::DATABASE_FILE)).await?)
+}
+
+async fn serve(settings: Settings, demo: bool) -> Result<ExitCode> {
+    let addr = settings.server.addr;
+    let app = open(settings).await?;
+    if demo {
+        let password = std::env::var("IPBRIDGE_DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+        match app.seed_demo(&Actor::cli(), password.as_deref()).await {
+            Ok(Some(accounts)) => {
+                println!("演示数据已生成。演示账号（密码只显示这一次）/ demo accounts (passwords shown once):");
+                for a in &accounts {
+                    let shown = if password.is_some() { "(IPBRIDGE_DEMO_PASSWORD)" } else { a.password.as_str() };
+                    println!("  {:<20} {:<24} {}  [{}]", a.username, shown, a.role.label(), a.org_name);
+                }
+                println!("系统、安全、审计管理员首次登录须绑定动态口令（TOTP）。");
+            }
+            Ok(None) => println!("数据目录已有数据，未生成演示数据 / data directory not empty: demo data not added"),
+            Err(ServiceError::Invalid(e)) => bail!("{}", e.0.values().flatten().cloned().collect::<Vec<_>>().join("; ")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !app.has_users().await? {
+        tracing::warn!(
+            "尚无任何账号 / no accounts yet: create the first system administrator with `ipbridge user add admin --role system_admin` (password from standard input)"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listen on {addr}"))?;
+    tracing::info!(%addr, data_dir = %app.settings.server.data_dir.display(), city = %app.policy.city.name, "ipbridge listening: http://{addr}/");
+    ipbridge_web::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Reads a password from $IPBRIDGE_PASSWORD, a terminal (without echo) or piped standard input.
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("IPBRIDGE_PASSWORD")
+        && !p.is_empty()
+    {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let first = rpassword::prompt_password("密码 / password: ")?;
+        let second = rpassword::prompt_password("再次输入 / repeat: ")?;
+        if first != second {
+            bail!("两次输入的密码不一致 / the passwords differ");
+        }
+        return Ok(first);
+    }
+    let mut text = String::new();
+    stdin.lock().read_to_string(&mut text)?;
+    let p = text.lines().next().unwrap_or("").to_owned();
+    if p.is_empty() {
+        bail!("标准输入没有密码 / no password on standard input (or set IPBRIDGE_PASSWORD)");
+    }
+    Ok(p)
+}
+
+fn invalid_message(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Invalid(fields) => anyhow!(
+            "{}",
+            fields.0.iter().map(|(k, v)| format!("{k}: {}", v.join("; "))).collect::<Vec<_>>().join("; ")
+        ),
+        ServiceError::Conflict(c) => anyhow!("{c}"),
+        ServiceError::NotFound => anyhow!("not found / 未找到"),
+        other => other.into(),
+    }
+}
+
+async fn user(settings: Settings, command: UserCommand) -> Result<ExitCode> {
+    let app = open(settings).await?;
+    let actor = Actor::cli();
+    match command {
+        UserCommand::Add { username, roles, display_name, org } => {
+            let roles = roles
+                .iter()
+                .map(|r| r.parse::<Role>().map_err(|_| anyhow!("unknown role {r:?}; roles: {}", Role::ALL.map(|r| r.code()).join(", "))))
+                .collect::<Result<Vec<_>>>()?;
+            let org_id = match org {
+                Some(name) => {
+                    let page = app.list_orgs(&actor, &OrgFilter { text: Some(name.clone()), ..OrgFilter::default() }).await?;
+                    let exact: Vec<_> = page.orgs.iter().filter(|o| o.name == name).collect();
+                    match exact.as_slice() {
+                        [one] => one.id,
+                        [] => bail!("no organisation named {name:?}"),
+                        _ => bail!("several organisations named {name:?}"),
+                    }
+                }
+                None => app.ensure_bureau_org(&actor).await.map_err(invalid_message)?,
+            };
+            let password = read_password()?;
+            let new = NewAccount {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username: username.clone(),
+                org_id: Some(org_id),
+                faculty_id: None,
+                password,
+            };
+            let id = app.bootstrap_account(&actor, &new, &roles).await.map_err(invalid_message)?;
+            println!("account {username} created (id {id}); the password must be changed at first login");
+            if roles.iter().any(|r| r.requires_totp()) {
+                println!("administrators enrol a TOTP second factor at first login");
+            }
+        }
+        UserCommand::Passwd { username } => {
+            let user = app.account_by_name(&username).await.map_err(invalid_message)?;
+            let password = read_password()?;
+            app.reset_password(&actor, user.id, Some(&password)).await.map_err(invalid_message)?;
+            println!("password of {username} set; it must be changed at next login");
+        }
+        UserCommand::Unlock { username } => {
+            let user = app.account_by_name(&username).await.map_err(invalid_message)?;
+            app.unlock_account(&actor, user.id).await?;
+            println!("{username} unlocked");
+        }
+        UserCommand::List => {
+            let page = app.list_accounts(&actor, &Default::default()).await?;
+            for u in page.users {
+                println!(
+                    "{:<20} {:<12} {:<40} {}{}",
+                    u.username,
+                    u.display_name,
+                    u.org_name,
+                    u.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
+                    if u.disabled { " (disabled)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -324,7 +324,12 @@ impl App {
     /// Starts TOTP enrolment: a fresh secret and its `otpauth://` address for the authenticator app.
     /// Nothing is stored until [`App::confirm_totp`] sees a correct code.
     pub fn new_totp_enrolment(&self, user: &User) -> Result<TotpEnrolment> {
-        let secret = Secret::generate().to_base32();
+        self.totp_enrolment_with(user, &Secret::generate().to_base32())
+    }
+
+    /// The enrolment for a secret already shown (the form re-rendered after a wrong code).
+    pub fn totp_enrolment_with(&self, user: &User, secret: &str) -> Result<TotpEnrolment> {
+        let secret = secret.to_owned();
         let totp = build_totp(&secret, &user.username, &self.policy.city.name)?;
         let url = totp.to_url().map_err(|e| ServiceError::Internal(format!("totp url: {e}")))?;
         Ok(TotpEnrolment { secret, url })
@@ -437,4 +442,9 @@ impl NewSessionEnd {
         e.actor_id = Some(user.get());
         e
     }
+}
+
+/// A random token of `bytes` bytes as hex, for cookies that need no server-side state.
+pub fn random_token(bytes: usize) -> String {
+    random_hex(bytes)
 }

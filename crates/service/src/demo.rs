@@ -75,7 +75,7 @@ impl App {
         }
         if let Some(p) = password {
             // Checked once here so the message names the variable instead of the first account.
-            if let Err(e) = self.settings.password_policy().check("demo", p) {
+            if let Err(e) = self.settings.password_policy().check("", p) {
                 let mut errors = FieldErrors::new();
                 errors.add("password", format!("IPBRIDGE_DEMO_PASSWORD 不符合密码规则：{e}"));
                 return Err(ServiceError::Invalid(errors));
@@ -116,18 +116,12 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut created: Vec<(OrgId, OrgFields)> = Vec::new();
 
-        let bureau_name = format!(
-            "{}{}",
-            policy.city.name,
-            policy.bureau().map(|b| b.name.trim_start_matches('市').to_owned()).unwrap_or_else(|| "市场监督管理局".into())
-        );
-        let mut bureau = fields(OrgKind::Bureau, &bureau_name);
-        bureau.county_code = None;
+        let mut bureau = fields(OrgKind::Bureau, &self.bureau_org_name());
         bureau.contact_name = "知识产权科".into();
         created.push((tx.insert_org(&bureau, now).await?, bureau));
 
         for d in policy.departments.iter().filter(|d| !d.is_bureau) {
-            let mut f = fields(OrgKind::Department, &format!("{}{}", policy.city.name, d.name.trim_start_matches('市')));
+            let mut f = fields(OrgKind::Department, &format!("{}{}", policy.city.name, d.name.strip_prefix('市').unwrap_or(&d.name)));
             f.department_code = Some(d.code.clone());
             created.push((tx.insert_org(&f, now).await?, f));
         }

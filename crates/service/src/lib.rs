@@ -21,11 +21,11 @@ use ipbridge_domain::Permission;
 use ipbridge_domain::account::User;
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::policy::Policy;
-use ipbridge_store::{Db, NewAuditEntry, SettingsStore};
+use ipbridge_store::{NewAuditEntry, SettingsStore};
 
 pub use config::Settings;
 pub use error::{ErrorCode, FieldErrors, LoginError, Result, ServiceError};
-pub use ipbridge_store::{Conflict, DATABASE_FILE};
+pub use ipbridge_store::{AuditFilter, Conflict, DATABASE_FILE, Db, OrgFilter, StoredChain, UserFilter};
 
 /// The built-in policy of the first city, used when no `--policy` file is given.
 pub use ipbridge_domain::policy::ANKANG_2024_TOML as BUILTIN_POLICY;
@@ -137,6 +137,26 @@ pub struct App {
     /// Operator settings.
     pub settings: Arc<Settings>,
     key: Arc<[u8; 32]>,
+    clock: Arc<Clock>,
+}
+
+/// The platform's clock: real time plus an offset that simulations and tests advance, so that lockouts,
+/// idle timeouts and password expiry are exercised without waiting.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_seconds: std::sync::atomic::AtomicI64,
+}
+
+impl Clock {
+    /// The current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.offset_seconds.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_seconds.fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -189,6 +209,7 @@ impl App {
             policy: Arc::new(policy),
             settings: Arc::new(settings),
             key: Arc::new(key),
+            clock: Arc::new(Clock::default()),
         };
         chains::seed_from_policy(&app).await?;
         Ok(app)
@@ -223,7 +244,12 @@ impl App {
 
     /// Current time; one place so tests and rules agree.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        self.clock.now()
+    }
+
+    /// The clock, to advance it in simulations and tests.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// A read of a setting (used by tests and the demo to check markers).

@@ -203,6 +203,37 @@ impl App {
         Ok(())
     }
 
+    /// The bureau's organisation name the policy implies, e.g. 安康市 + 市场监管局.
+    pub fn bureau_org_name(&self) -> String {
+        let p = &self.policy;
+        let bureau = p.bureau().map(|b| b.name.as_str()).unwrap_or("市市场监督管理局");
+        format!("{}{}", p.city.name, bureau.strip_prefix('市').unwrap_or(bureau))
+    }
+
+    /// The bureau organisation, created from the policy on a fresh installation so the first
+    /// administrator has somewhere to belong (command line only).
+    pub async fn ensure_bureau_org(&self, actor: &Actor) -> Result<OrgId> {
+        if !actor.cli {
+            return Err(ServiceError::Forbidden);
+        }
+        let filter = OrgFilter {
+            kind: Some(OrgKind::Bureau),
+            limit: 1,
+            ..OrgFilter::default()
+        };
+        let existing = self.db.read().await?.list_orgs(&filter).await?;
+        if let Some(o) = existing.first() {
+            return Ok(o.id);
+        }
+        let form = OrgForm {
+            kind: OrgKind::Bureau.code().to_owned(),
+            name: self.bureau_org_name(),
+            active: true,
+            ..OrgForm::default()
+        };
+        self.create_org(actor, &form).await
+    }
+
     /// A member updates their own organisation's contact person and address.
     pub async fn update_own_org_contact(&self, actor: &Actor, id: OrgId, contact_name: &str, address: &str) -> Result<()> {
         self.check_own_org_manager(actor, id)?;

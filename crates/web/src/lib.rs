@@ -1,1 +1,161 @@
-//! placeholder
+//! The HTTP front of ipbridge: the router with its guard, the Chinese pages and the embedded assets.
+//! `router(app)` builds everything so tests drive it in-process; `serve` runs it on a listener.
+
+mod assets;
+pub mod ctx;
+pub mod error;
+pub mod guard;
+pub mod pages;
+pub mod paths;
+pub mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::middleware::from_fn_with_state;
+use ipbridge_domain::Permission;
+use ipbridge_service::App;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::pages::{account, admin, audit, chains, orgs};
+use crate::routes::{Access, RouteTable, Routes};
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application services.
+    pub app: App,
+    /// The declared routes, for the guard.
+    pub routes: Arc<RouteTable>,
+}
+
+/// Random request ids: short enough to read out on the phone, unique enough to find a log line.
+#[derive(Clone, Copy, Default)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&ipbridge_service::auth::random_token(8)).ok().map(RequestId::new)
+    }
+}
+
+/// Every route of the platform with the access it requires.
+pub fn declared_routes() -> Routes {
+    use Access::{Authenticated, PendingStep, Public};
+    use Permission::*;
+    Routes::new()
+        .get(paths::HOME, Public, pages::home)
+        .get(paths::HEALTH, Public, pages::health)
+        .get("/static/{name}", Public, assets::asset)
+        .get(paths::LOGIN, Public, account::login_form)
+        .post(paths::LOGIN, Public, account::login)
+        .get(paths::LOGIN_TOTP, PendingStep, account::totp_form)
+        .post(paths::LOGIN_TOTP, PendingStep, account::totp_verify)
+        .post(paths::LOGOUT, PendingStep, account::logout)
+        .get(paths::ACCOUNT, Authenticated, account::account)
+        .get(paths::ACCOUNT_PASSWORD, PendingStep, account::password_form)
+        .post(paths::ACCOUNT_PASSWORD, PendingStep, account::password_change)
+        .get(paths::ACCOUNT_TOTP, PendingStep, account::totp_enrol_form)
+        .post(paths::ACCOUNT_TOTP, PendingStep, account::totp_enrol)
+        .post(paths::ACCOUNT_TOTP_REMOVE, Authenticated, account::totp_remove)
+        .get(paths::ORGS, Authenticated, orgs::list)
+        .post(paths::ORGS, Access::Permission(ManageOrgs), orgs::create)
+        .get(paths::ORGS_NEW, Access::Permission(ManageOrgs), orgs::new_form)
+        .get("/orgs/{id}", Authenticated, orgs::detail)
+        .post("/orgs/{id}", Access::Permission(ManageOrgs), orgs::update)
+        .get("/orgs/{id}/edit", Access::Permission(ManageOrgs), orgs::edit_form)
+        .post("/orgs/{id}/contact", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::update_contact)
+        .post("/orgs/{id}/faculties", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::add_faculty)
+        .post("/orgs/{id}/faculties/{faculty}", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::rename_faculty)
+        .get(paths::CHAINS, Access::Permission(ManageChains), chains::list)
+        .post(paths::CHAINS, Access::Permission(ManageChains), chains::create)
+        .get(paths::CHAINS_NEW, Access::Permission(ManageChains), chains::new_form)
+        .get("/chains/{id}", Access::Permission(ManageChains), chains::edit_form)
+        .post("/chains/{id}", Access::Permission(ManageChains), chains::update)
+        .get(paths::ADMIN_USERS, Access::Permission(ManageAccounts), admin::users)
+        .post(paths::ADMIN_USERS, Access::Permission(ManageAccounts), admin::user_create)
+        .get(paths::ADMIN_USERS_NEW, Access::Permission(ManageAccounts), admin::user_new_form)
+        .get("/admin/faculty-options", Access::Permission(ManageAccounts), admin::faculty_options)
+        .get("/admin/users/{id}", Access::Permission(ManageAccounts), admin::user_detail)
+        .post("/admin/users/{id}", Access::Permission(ManageAccounts), admin::user_update)
+        .post("/admin/users/{id}/disable", Access::Permission(ManageAccounts), admin::user_disable)
+        .post("/admin/users/{id}/enable", Access::Permission(ManageAccounts), admin::user_enable)
+        .post("/admin/users/{id}/unlock", Access::Permission(ManageAccounts), admin::user_unlock)
+        .post("/admin/users/{id}/reset-password", Access::Permission(ManageAccounts), admin::user_reset_password)
+        .post("/admin/users/{id}/reset-totp", Access::Permission(ManageAccounts), admin::user_reset_totp)
+        .get(paths::ADMIN_ROLES, Access::Permission(GrantRoles), admin::roles_list)
+        .get("/admin/roles/{id}", Access::Permission(GrantRoles), admin::roles_form)
+        .post("/admin/roles/{id}", Access::Permission(GrantRoles), admin::roles_save)
+        .get(paths::ADMIN_AUDIT, Access::Permission(ReadAudit), audit::page)
+        .get(paths::ADMIN_AUDIT_EXPORT, Access::Permission(ReadAudit), audit::export)
+        .get(paths::ADMIN_SYSTEM, Access::Permission(ManageConfig), admin::system)
+        .post("/admin/system/backup", Access::Permission(ManageConfig), admin::backup)
+}
+
+/// The whole application: declared routes behind the guard, the 404 page, and the tower layers
+/// (request id, tracing, compression, body limit, security headers).
+pub fn router(app: App) -> Router {
+    let (routes, table) = declared_routes().finish();
+    let state = AppState {
+        app,
+        routes: Arc::new(table),
+    };
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            // Inline scripts are limited to confirm() prompts in onsubmit attributes; no remote origin is allowed.
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    routes
+        .route_layer(from_fn_with_state(state.clone(), guard::guard))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(headers)
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(16 * 1024 * 1024))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(x_request_id, RandomRequestId))
+}
+
+/// Serves the router on a bound listener until `shutdown` completes; stale sessions are purged
+/// every ten minutes meanwhile.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let purger = app.clone();
+    let purge = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match purger.purge_stale_sessions().await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "stale sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+        }
+    });
+    let result = axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    purge.abort();
+    result
+}
