@@ -44,7 +44,7 @@ enum Decision {
 }
 
 /// The page that completes the first pending login step, if any.
-fn pending_step(s: &SessionUser) -> Option<&'static str> {
+pub fn pending_step(s: &SessionUser) -> Option<&'static str> {
     if s.totp_pending {
         Some(paths::LOGIN_TOTP)
     } else if s.must_change_password {
@@ -113,7 +113,8 @@ pub fn secure_cookie(state: &AppState, name: &'static str, value: String) -> Coo
     c
 }
 
-fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
+/// A cookie that deletes `name` in the browser (Max-Age=0) with the same flags it was set with.
+pub fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
     let mut c = secure_cookie(state, name, String::new());
     c.make_removal();
     c

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{Chrome, redirect_with_flash, render, render_with};
 use crate::ctx::Ctx;
 use crate::error::{WebError, WebResult};
-use crate::guard::{ANON_COOKIE, SESSION_COOKIE, flash_cookie, secure_cookie};
+use crate::guard::{ANON_COOKIE, SESSION_COOKIE, flash_cookie, removal, secure_cookie};
 use crate::{AppState, paths};
 
 /// Only local paths are followed after login, never another site.
@@ -78,15 +78,18 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
     match state.app.login(&ctx.actor, &f.username, &f.password).await {
         Ok(ok) => {
             let mut jar = CookieJar::new()
-                .add(secure_cookie(&state, SESSION_COOKIE, ok.token))
-                .remove(secure_cookie(&state, ANON_COOKIE, String::new()));
+                .add(secure_cookie(&state, SESSION_COOKIE, ok.token.clone()))
+                .add(removal(&state, ANON_COOKIE));
             if ok.totp_pending {
                 jar = jar.add(flash_cookie("info", "密码正确，请输入动态口令。"));
                 let to = format!("{}?next={}", paths::LOGIN_TOTP, crate::guard::urlencode(&next));
                 return Ok((jar, Redirect::to(&to)).into_response());
             }
             jar = jar.add(flash_cookie("success", &previous_login_message(ok.previous_login)));
-            Ok((jar, Redirect::to(&next)).into_response())
+            // A pending step (new password, second factor enrolment) comes before anything else.
+            let session = state.app.session_user(&ok.token, &ctx.actor).await?;
+            let to = session.as_ref().and_then(crate::guard::pending_step).map(str::to_owned).unwrap_or(next);
+            Ok((jar, Redirect::to(&to)).into_response())
         }
         Err(ServiceError::Login(e)) => Ok(render_with(
             StatusCode::UNAUTHORIZED,
@@ -143,7 +146,7 @@ pub async fn totp_verify(State(state): State<AppState>, ctx: Ctx, Form(f): Form<
         Err(ServiceError::Login(e)) => {
             if matches!(e, ipbridge_service::LoginError::Locked { .. }) {
                 let jar = CookieJar::new()
-                    .remove(secure_cookie(&state, SESSION_COOKIE, String::new()))
+                    .add(removal(&state, SESSION_COOKIE))
                     .add(flash_cookie("error", &e.to_string()));
                 return Ok((jar, Redirect::to(paths::LOGIN)).into_response());
             }
@@ -165,7 +168,7 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     if let Some(su) = &ctx.session {
         state.app.logout(&ctx.actor, su).await?;
     }
-    let jar = CookieJar::new().remove(secure_cookie(&state, SESSION_COOKIE, String::new()));
+    let jar = CookieJar::new().add(removal(&state, SESSION_COOKIE));
     Ok((jar, redirect_with_flash(paths::LOGIN, "info", "您已安全退出。")).into_response())
 }
 

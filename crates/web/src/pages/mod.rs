@@ -95,12 +95,19 @@ impl Chrome {
         let mut nav: Vec<NavGroup> = policy
             .measure_groups
             .iter()
-            .map(|g| NavGroup {
-                title: g.nav_title.clone(),
-                items: policy
+            .map(|g| {
+                let mut items: Vec<NavItem> = policy
                     .measures_in_group(g.number)
                     .map(|m| item(&format!("measure-{}", m.number), &format!("/#measure-{}", m.number), &format!("{}. {}", m.number, m.title)))
-                    .collect(),
+                    .collect();
+                if items.is_empty() && !g.text.is_empty() {
+                    // The closing part (跟踪督办) has no numbered measure, only its paragraph.
+                    items.push(item(&format!("group-{}", g.number), &format!("/#group-{}", g.number), &g.title));
+                }
+                NavGroup {
+                    title: g.nav_title.clone(),
+                    items,
+                }
             })
             .filter(|g| !g.items.is_empty())
             .collect();
@@ -219,7 +226,7 @@ struct GroupView {
 
 struct TargetView {
     name: String,
-    value: u64,
+    value: String,
     unit: String,
     due: String,
 }
@@ -232,6 +239,7 @@ struct HomePage {
     document_number: String,
     last_login: Option<String>,
     targets_heading: String,
+    measures_heading: String,
     targets: Vec<TargetView>,
     groups: Vec<GroupView>,
     chains: Vec<String>,
@@ -273,12 +281,13 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         document_number: policy.document.number.clone(),
         last_login,
         targets_heading: format!("{}发展目标", policy.city.name),
+        measures_heading: format!("{}条措施与责任部门", policy.measures.len()),
         targets: policy
             .targets
             .iter()
             .map(|t| TargetView {
                 name: t.name.clone(),
-                value: t.value,
+                value: thousands(t.value),
                 unit: t.unit.clone(),
                 due: t.due.format("%Y年%-m月%-d日").to_string(),
             })
@@ -287,6 +296,19 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         chains,
     };
     Ok(render(&page))
+}
+
+/// 30000 → "30,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The 404 page for any path no route matches (no route, so no guard: an anonymous layout).

@@ -1,0 +1,661 @@
+//! HTTP tests: the real router, driven in-process, on a real SQLite file in a temporary directory.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::Duration;
+use ipbridge_domain::Permission;
+use ipbridge_domain::audit::Action;
+use ipbridge_domain::org::OrgKind;
+use ipbridge_domain::permission::Role;
+use ipbridge_service::auth::totp_code_at;
+use ipbridge_service::{Actor, App, AuditFilter, OrgFilter, Settings, UserFilter};
+use ipbridge_web::routes::Access;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "Demo#2026pass";
+
+/// A platform with the demo city in a temporary data directory.
+struct TestApp {
+    _dir: tempfile::TempDir,
+    app: App,
+    router: Router,
+}
+
+impl TestApp {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::default();
+        settings.server.data_dir = dir.path().to_owned();
+        let policy = ipbridge_service::load_policy(None).unwrap();
+        let app = App::open(settings, policy).await.unwrap();
+        app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap().unwrap();
+        let router = ipbridge_web::router(app.clone());
+        Self { _dir: dir, app, router }
+    }
+
+    fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            app: self.app.clone(),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
+    async fn audit_count(&self, action: Action) -> u64 {
+        let filter = AuditFilter {
+            action: Some(action),
+            ..AuditFilter::default()
+        };
+        self.app.audit_page(&Actor::cli(), &filter).await.unwrap().total
+    }
+
+    async fn org_id(&self, kind: OrgKind, nth: usize) -> i64 {
+        let filter = OrgFilter {
+            kind: Some(kind),
+            ..OrgFilter::default()
+        };
+        let page = self.app.list_orgs(&Actor::cli(), &filter).await.unwrap();
+        page.orgs[nth].id.get()
+    }
+
+    async fn user_id(&self, username: &str) -> i64 {
+        self.app.account_by_name(username).await.unwrap().id.get()
+    }
+}
+
+struct Res {
+    status: StatusCode,
+    location: Option<String>,
+    content_type: String,
+    body: String,
+    bytes: Vec<u8>,
+}
+
+/// A browser: keeps cookies and the CSRF token of the last page it saw.
+struct Client {
+    router: Router,
+    app: App,
+    cookies: HashMap<String, String>,
+    csrf: Option<String>,
+}
+
+impl Client {
+    async fn send(&mut self, req: Request<Body>) -> Res {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = res.status();
+        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        let content_type = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(token) = extract(&body, "name=\"csrf\" value=\"", "\"") {
+            self.csrf = Some(token);
+        }
+        Res {
+            status,
+            location,
+            content_type,
+            body,
+            bytes,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Res {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a form with the CSRF token of the last page (fetching the home page first if none).
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        if self.csrf.is_none() {
+            self.get("/").await;
+        }
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap();
+        all.push(("csrf", &token));
+        self.post_raw(path, &all).await
+    }
+
+    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn login(&mut self, username: &str, password: &str) -> Res {
+        self.get("/login").await;
+        self.post("/login", &[("username", username), ("password", password)]).await
+    }
+
+    /// Logs in and completes every step: TOTP enrolment (administrators' first login) or the code.
+    async fn login_complete(&mut self, username: &str, secrets: &mut HashMap<String, String>) {
+        let res = self.login(username, PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{username}: {}", res.body);
+        match res.location.as_deref() {
+            Some("/account/totp") => {
+                let page = self.get("/account/totp").await;
+                let secret = extract(&page.body, "<code class=\"secret\">", "<").unwrap();
+                let code = totp_code_at(&secret, username, self.app.now()).unwrap();
+                let done = self.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+                assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+                secrets.insert(username.to_owned(), secret);
+            }
+            Some(l) if l.starts_with("/login/totp") => {
+                // Codes are single-use per 30-second step: move to the next step first.
+                self.app.clock().advance(Duration::seconds(31));
+                let code = totp_code_at(&secrets[username], username, self.app.now()).unwrap();
+                self.get(l).await;
+                let done = self.post("/login/totp", &[("code", &code), ("next", "/")]).await;
+                assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn extract(body: &str, start: &str, end: &str) -> Option<String> {
+    let i = body.find(start)? + start.len();
+    let j = body[i..].find(end)? + i;
+    Some(body[i..j].to_owned())
+}
+
+#[tokio::test]
+async fn the_home_page_shows_the_twelve_measures_to_anyone() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    let res = c.get("/").await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.content_type.starts_with("text/html"));
+    assert_eq!(res.body.matches("<article class=\"measure\"").count(), 12);
+    assert!(res.body.contains("梳理盘活存量专利"));
+    assert!(res.body.contains("牵头：<b>市市场监管局</b>"));
+    for group in ["激励创新创造", "激发内生动力", "构建保护体系", "搭建供需平台", "跟踪督办"] {
+        assert!(res.body.contains(group), "nav group {group}");
+    }
+    assert!(res.body.contains("安康市专利转化运用服务平台"));
+    // Assets are inside the binary.
+    let css = c.get("/static/app.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    let js = c.get("/static/htmx.min.js").await;
+    assert!(js.body.contains("htmx"));
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_chinese_404_with_the_request_id() {
+    let t = TestApp::new().await;
+    let res = t.client().get("/no/such/page").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(res.body.contains("页面不存在"));
+    let id = extract(&res.body, "请求编号：<code>", "<").unwrap();
+    assert_eq!(id.len(), 16, "request id {id}");
+}
+
+#[tokio::test]
+async fn login_shows_the_previous_login_and_logout_ends_the_session() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    let res = c.login("bureau_officer", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location.as_deref(), Some("/"));
+    let cookie = c.cookies.get("ipbridge_session").unwrap().clone();
+    assert_eq!(cookie.len(), 64);
+    let home = c.get("/").await;
+    assert!(home.body.contains("演示局业务人员"));
+    assert!(home.body.contains("首次登录"));
+    c.post("/logout", &[]).await;
+    assert!(!c.cookies.contains_key("ipbridge_session"));
+    // The old cookie no longer works.
+    c.cookies.insert("ipbridge_session".into(), cookie);
+    let res = c.get("/account").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(res.location.unwrap().starts_with("/login?next=%2Faccount"));
+
+    let mut c = t.client();
+    c.login("bureau_officer", PASSWORD).await;
+    let home = c.get("/").await;
+    assert!(home.body.contains("上次登录时间"), "{}", home.body);
+    assert_eq!(t.audit_count(Action::Logout).await, 1);
+}
+
+#[tokio::test]
+async fn session_cookie_flags() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.get("/login").await;
+    let token = c.csrf.clone().unwrap();
+    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)]).unwrap();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/login")
+        .header(header::COOKIE, c.cookie_header())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let res = t.router.clone().oneshot(req).await.unwrap();
+    let set: Vec<String> = res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let session = set.iter().find(|c| c.starts_with("ipbridge_session=")).unwrap();
+    assert!(session.contains("HttpOnly"));
+    assert!(session.contains("SameSite=Strict"));
+    assert!(!session.contains("Secure"), "no TLS configured");
+
+    // Behind TLS the cookie is Secure.
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::default();
+    settings.server.data_dir = dir.path().to_owned();
+    settings.server.behind_tls = true;
+    let app = App::open(settings, ipbridge_service::load_policy(None).unwrap()).await.unwrap();
+    app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap();
+    let tls = TestApp { _dir: dir, router: ipbridge_web::router(app.clone()), app };
+    let mut c = tls.client();
+    c.get("/login").await;
+    let token = c.csrf.clone().unwrap();
+    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)]).unwrap();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/login")
+        .header(header::COOKIE, c.cookie_header())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let res = tls.router.clone().oneshot(req).await.unwrap();
+    let secure = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("ipbridge_session=") && v.to_str().unwrap().contains("Secure"));
+    assert!(secure);
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_for_thirty_minutes() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    for i in 1..=4 {
+        let res = c.login("enterprise_user", "Wrong#pass1").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        assert!(res.body.contains("用户名或密码错误"));
+    }
+    let res = c.login("enterprise_user", "Wrong#pass1").await;
+    assert!(res.body.contains("账号已锁定"), "fifth attempt locks");
+    let res = c.login("enterprise_user", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(res.body.contains("账号已锁定"), "the right password is refused while locked");
+    // An unknown user gets the same message as a wrong password.
+    let res = c.login("nobody_here", PASSWORD).await;
+    assert!(res.body.contains("用户名或密码错误"));
+    assert_eq!(t.audit_count(Action::Login).await, 7);
+
+    t.app.clock().advance(Duration::minutes(31));
+    let res = c.login("enterprise_user", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_after_thirty_minutes() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.login("county_officer", PASSWORD).await;
+    t.app.clock().advance(Duration::minutes(29));
+    assert_eq!(c.get("/account").await.status, StatusCode::OK);
+    t.app.clock().advance(Duration::minutes(29));
+    assert_eq!(c.get("/account").await.status, StatusCode::OK, "activity keeps the session alive");
+    t.app.clock().advance(Duration::minutes(31));
+    let res = c.get("/account").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(res.location.unwrap().starts_with("/login"));
+    assert_eq!(t.audit_count(Action::SessionExpired).await, 1);
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_csrf_token_are_refused() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.get("/login").await;
+    let res = c.post_raw("/login", &[("username", "bureau_officer"), ("password", PASSWORD)]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body.contains("页面已过期"));
+    let res = c.post_raw("/login", &[("username", "bureau_officer"), ("password", PASSWORD), ("csrf", "00ff")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(!c.cookies.contains_key("ipbridge_session"));
+
+    // A token from another session does not work in this one.
+    let mut other = t.client();
+    other.login("bureau_leader", PASSWORD).await;
+    other.get("/account").await;
+    let foreign = other.csrf.clone().unwrap();
+    c.login("bureau_officer", PASSWORD).await;
+    let res = c.post_raw("/orgs", &[("name", "伪造机构"), ("kind", "agency"), ("csrf", &foreign)]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // The header form (htmx) is accepted with the right token.
+    c.get("/orgs").await;
+    let token = c.csrf.clone().unwrap();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/orgs")
+        .header(header::COOKIE, c.cookie_header())
+        .header("x-csrf-token", token)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("kind=agency&name=%E7%9C%9F%E5%AE%9E%E6%9C%BA%E6%9E%84&active=on"))
+        .unwrap();
+    let res = c.send(req).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(t.audit_count(Action::CsrfRejected).await, 3);
+}
+
+#[tokio::test]
+async fn administrators_enrol_and_use_a_totp_second_factor() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    let res = c.login("system_admin", PASSWORD).await;
+    assert_eq!(res.location.as_deref(), Some("/account/totp"), "enrolment comes first");
+    // Nothing else is reachable until enrolled.
+    let res = c.get("/admin/users").await;
+    assert_eq!(res.location.as_deref(), Some("/account/totp"));
+    let page = c.get("/account/totp").await;
+    assert!(page.body.contains("<svg"), "QR code");
+    let secret = extract(&page.body, "<code class=\"secret\">", "<").unwrap();
+    let wrong = c.post("/account/totp", &[("secret", &secret), ("code", "000000")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let code = totp_code_at(&secret, "system_admin", t.app.now()).unwrap();
+    let ok = c.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+    assert_eq!(ok.location.as_deref(), Some("/account"));
+    assert_eq!(c.get("/admin/users").await.status, StatusCode::OK);
+    c.post("/logout", &[]).await;
+
+    // The next login needs a code; the code just used is refused (single use), a fresh one passes.
+    let res = c.login("system_admin", PASSWORD).await;
+    assert!(res.location.as_deref().unwrap().starts_with("/login/totp"));
+    assert_eq!(c.get("/admin/users").await.location.as_deref(), Some("/login/totp"));
+    c.get("/login/totp").await;
+    let reused = c.post("/login/totp", &[("code", &code)]).await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+    assert!(reused.body.contains("动态口令错误或已使用"));
+    t.app.clock().advance(Duration::seconds(31));
+    let fresh = totp_code_at(&secret, "system_admin", t.app.now()).unwrap();
+    let res = c.post("/login/totp", &[("code", &fresh), ("next", "/admin/users")]).await;
+    assert_eq!(res.location.as_deref(), Some("/admin/users"));
+    assert_eq!(c.get("/admin/users").await.status, StatusCode::OK);
+    // Administrators cannot remove their own second factor.
+    assert_eq!(c.post("/account/totp/remove", &[]).await.status, StatusCode::FORBIDDEN);
+    assert!(t.audit_count(Action::TotpVerify).await >= 1);
+}
+
+#[tokio::test]
+async fn a_new_account_must_change_its_password_first() {
+    let t = TestApp::new().await;
+    let org = t.org_id(OrgKind::Enterprise, 0).await;
+    let new = ipbridge_service::accounts::NewAccount {
+        username: "zhang.wei".into(),
+        display_name: "张伟".into(),
+        org_id: Some(ipbridge_domain::org::OrgId::new(org)),
+        faculty_id: None,
+        password: "Initial#2026".into(),
+    };
+    t.app.bootstrap_account(&Actor::cli(), &new, &[Role::EnterpriseUser]).await.unwrap();
+    let mut c = t.client();
+    let res = c.login("zhang.wei", "Initial#2026").await;
+    assert_eq!(res.location.as_deref(), Some("/account/password"));
+    assert_eq!(c.get("/orgs").await.location.as_deref(), Some("/account/password"));
+    c.get("/account/password").await;
+    let weak = c.post("/account/password", &[("current", "Initial#2026"), ("new", "abcdefgh"), ("repeat", "abcdefgh")]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("至少3类"), "{}", weak.body);
+    let ok = c.post("/account/password", &[("current", "Initial#2026"), ("new", "Better#2027"), ("repeat", "Better#2027")]).await;
+    assert_eq!(ok.location.as_deref(), Some("/account"));
+    assert_eq!(c.get("/orgs").await.status, StatusCode::OK);
+
+    // After 90 days the password has expired and must be changed again.
+    t.app.clock().advance(Duration::days(91));
+    let mut c = t.client();
+    let res = c.login("zhang.wei", "Better#2027").await;
+    assert_eq!(res.location.as_deref(), Some("/account/password"));
+}
+
+#[tokio::test]
+async fn missing_permissions_are_refused_and_audited() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.login("enterprise_user", PASSWORD).await;
+    let res = c.get("/admin/audit").await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body.contains("无权访问"));
+    assert!(res.body.contains("请求编号"));
+    assert_eq!(t.audit_count(Action::AccessDenied).await, 1);
+    // Anonymous visitors are sent to the login page.
+    let res = t.client().get("/admin/audit").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fadmin%2Faudit"));
+}
+
+#[tokio::test]
+async fn the_three_administrators_are_separated() {
+    let t = TestApp::new().await;
+    let mut secrets = HashMap::new();
+    let mut sys = t.client();
+    sys.login_complete("system_admin", &mut secrets).await;
+    assert_eq!(sys.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(sys.get("/admin/roles").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(sys.get("/admin/users").await.status, StatusCode::OK);
+
+    let mut sec = t.client();
+    sec.login_complete("security_admin", &mut secrets).await;
+    assert_eq!(sec.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(sec.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
+    let inventor = t.user_id("inventor").await;
+    sec.get(&format!("/admin/roles/{inventor}")).await;
+    let res = sec.post(&format!("/admin/roles/{inventor}"), &[("role", "inventor"), ("role", "faculty_reviewer")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // An administrator role cannot be combined with another.
+    let res = sec.post(&format!("/admin/roles/{inventor}"), &[("role", "audit_admin"), ("role", "inventor")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("三员分立"));
+    // The security administrator cannot change their own roles.
+    let me = t.user_id("security_admin").await;
+    let res = sec.post(&format!("/admin/roles/{me}"), &[("role", "security_admin"), ("role", "bureau_officer")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mut aud = t.client();
+    aud.login_complete("audit_admin", &mut secrets).await;
+    assert_eq!(aud.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    let page = aud.get("/admin/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("角色授权"));
+    let export = aud.get("/admin/audit/export?action=user.roles").await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(&export.bytes[..2], b"PK", "an xlsx workbook");
+    assert_eq!(t.audit_count(Action::AuditExport).await, 1);
+}
+
+#[tokio::test]
+async fn members_see_and_change_only_their_own_organisation() {
+    let t = TestApp::new().await;
+    let own = t.org_id(OrgKind::Institution, 0).await;
+    let other = t.org_id(OrgKind::Institution, 1).await;
+    let mut c = t.client();
+    c.login("institution_admin", PASSWORD).await;
+    let list = c.get("/orgs").await;
+    assert_eq!(list.body.matches("<a href=\"/orgs/").count(), 1, "only the own organisation is listed");
+    assert_eq!(c.get(&format!("/orgs/{own}")).await.status, StatusCode::OK);
+    assert_eq!(c.get(&format!("/orgs/{other}")).await.status, StatusCode::NOT_FOUND, "another organisation is invisible");
+    let before = t.app.org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other)).await.unwrap().1.len();
+    let res = c.post(&format!("/orgs/{other}/faculties"), &[("name", "越权学院")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = c.post(&format!("/orgs/{other}/contact"), &[("contact_name", "越权"), ("address", "x")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let after = t.app.org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other)).await.unwrap().1.len();
+    assert_eq!(before, after);
+    let res = c.post(&format!("/orgs/{own}/faculties"), &[("name", "新能源学院")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(c.get(&format!("/orgs/{own}")).await.body.contains("新能源学院"));
+    // Editing the register itself is the bureau's.
+    assert_eq!(c.get(&format!("/orgs/{own}/edit")).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_bureau_creates_organisations_with_validated_credit_codes() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.login("bureau_officer", PASSWORD).await;
+    c.get("/orgs/new").await;
+    let bad = c
+        .post("/orgs", &[("kind", "enterprise"), ("name", "旬阳某某科技有限公司"), ("credit_code", "914403001922038217"), ("county_code", "610981"), ("active", "on")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("校验位错误"), "{}", bad.body);
+    assert!(bad.body.contains("旬阳某某科技有限公司"), "the form keeps the input");
+    let ok = c
+        .post("/orgs", &[("kind", "enterprise"), ("name", "旬阳某某科技有限公司"), ("credit_code", "914403001922038216"), ("county_code", "610981"), ("active", "on")])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let dup = c
+        .post("/orgs", &[("kind", "enterprise"), ("name", "另一家公司"), ("credit_code", "914403001922038216"), ("county_code", "610981")])
+        .await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(dup.body.contains("该统一社会信用代码已登记"));
+    assert!(t.audit_count(Action::OrgCreate).await > 30);
+}
+
+/// Fills a route pattern's parameters with ids the acting user may legitimately address.
+fn concrete(path: &str, own_org: i64, victim_user: i64) -> String {
+    let org_path = path.starts_with("/orgs/");
+    path.replace("{name}", "app.css")
+        .replace("{faculty}", "1")
+        .replace("{id}", &if org_path { own_org.to_string() } else if path.starts_with("/chains") { "1".into() } else { victim_user.to_string() })
+}
+
+#[tokio::test]
+async fn every_route_declares_its_access_and_the_guard_enforces_it_for_every_role() {
+    let t = TestApp::new().await;
+    let (_, table) = ipbridge_web::declared_routes().finish();
+    assert!(table.specs().len() > 40);
+    let victim = t.user_id("agency_user").await;
+    let mut secrets = HashMap::new();
+    let mut checked = 0;
+
+    // Anonymous visitors: public routes pass, the rest go to the login page (GET) or are refused (POST).
+    let mut anon = t.client();
+    for spec in table.specs() {
+        let path = concrete(spec.path, 1, victim);
+        let res = if spec.method == Method::GET { anon.get(&path).await } else { anon.post(&path, &[]).await };
+        match spec.access {
+            Access::Public => assert!(
+                res.status != StatusCode::FORBIDDEN && !res.location.as_deref().is_some_and(|l| l.starts_with("/login?")),
+                "anonymous {} {path}: {}",
+                spec.method,
+                res.status
+            ),
+            _ if spec.method == Method::GET => {
+                assert!(res.location.as_deref().is_some_and(|l| l.starts_with("/login?next=")), "anonymous GET {path}: {}", res.status)
+            }
+            _ => assert_eq!(res.status, StatusCode::UNAUTHORIZED, "anonymous POST {path}"),
+        }
+        checked += 1;
+    }
+
+    // Object rules refuse a few allowed routes for some roles by design; listed here with the reason.
+    let object_rule = |role: Role, path: &str| path == "/account/totp/remove" && role.is_administrator();
+
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::AgencyUser) {
+        let user = t.app.account_by_name(role.code()).await.unwrap();
+        let mut c = t.client();
+        c.login_complete(role.code(), &mut secrets).await;
+        let own_org = if user.can(Permission::ManageOrgs) { t.org_id(OrgKind::Agency, 0).await } else { user.org_id.get() };
+        for spec in table.specs().iter().filter(|s| s.path != "/logout" && s.path != "/login") {
+            let path = concrete(spec.path, own_org, victim);
+            let res = if spec.method == Method::GET { c.get(&path).await } else { c.post(&path, &[]).await };
+            let allowed = spec.access.allows(|p| user.can(p));
+            if allowed && !object_rule(role, &path) {
+                assert_ne!(res.status, StatusCode::FORBIDDEN, "{role} {} {path} should pass: {}", spec.method, res.body);
+                assert!(!res.location.as_deref().is_some_and(|l| l.starts_with("/login")), "{role} {} {path} lost its session", spec.method);
+            } else {
+                assert_eq!(res.status, StatusCode::FORBIDDEN, "{role} {} {path} should be refused", spec.method);
+            }
+            checked += 1;
+        }
+        c.post("/logout", &[]).await;
+    }
+    assert!(checked > 500, "{checked} route × role checks");
+}
+
+#[tokio::test]
+async fn a_route_registered_without_a_declaration_is_refused() {
+    use axum::routing::get;
+    let t = TestApp::new().await;
+    let (routes, table) = ipbridge_web::declared_routes().finish();
+    let state = ipbridge_web::AppState {
+        app: t.app.clone(),
+        routes: std::sync::Arc::new(table),
+    };
+    // Someone adds a route straight to the axum router, bypassing the declaration table.
+    let router: Router = routes
+        .route("/sneaky", get(|| async { "secret" }))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ipbridge_web::guard::guard))
+        .with_state(state);
+    let res = router.oneshot(Request::builder().uri("/sneaky").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    assert!(!String::from_utf8_lossy(&body).contains("secret"));
+}
+
+#[tokio::test]
+async fn the_system_administrator_manages_accounts() {
+    let t = TestApp::new().await;
+    let mut secrets = HashMap::new();
+    let mut c = t.client();
+    c.login_complete("system_admin", &mut secrets).await;
+    let org = t.org_id(OrgKind::Institution, 0).await.to_string();
+    c.get("/admin/users/new").await;
+    let res = c
+        .post("/admin/users", &[("username", "wang.fang"), ("display_name", "王芳"), ("org_id", &org), ("password", "Start#2026x")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id = t.user_id("wang.fang").await;
+    let user = t.app.account(&Actor::cli(), ipbridge_domain::org::UserId::new(id)).await.unwrap();
+    assert!(user.roles.is_empty(), "roles come from the security administrator");
+    assert!(user.must_change_password);
+    let dup = c
+        .post("/admin/users", &[("username", "wang.fang"), ("display_name", "王芳"), ("org_id", &org), ("password", "Start#2026x")])
+        .await;
+    assert!(dup.body.contains("用户名已被使用"));
+    // Reset shows a temporary password once, and the user must change it.
+    let res = c.post(&format!("/admin/users/{id}/reset-password"), &[]).await;
+    let temp = extract(&res.body, "临时密码：<code class=\"secret\">", "<").unwrap();
+    let mut u = t.client();
+    assert_eq!(u.login("wang.fang", &temp).await.location.as_deref(), Some("/account/password"));
+    // Disabling ends the session and refuses logins.
+    c.post(&format!("/admin/users/{id}/disable"), &[]).await;
+    assert!(u.get("/account/password").await.location.unwrap().starts_with("/login"));
+    assert!(u.login("wang.fang", &temp).await.body.contains("账号已停用"));
+    assert_eq!(t.app.list_accounts(&Actor::cli(), &UserFilter::default()).await.unwrap().total, 15);
+}
