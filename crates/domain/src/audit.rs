@@ -207,7 +207,10 @@ impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ChainBreak::Altered { seq } => {
-                write!(f, "record {seq} was altered: its content does not match its hash")
+                write!(
+                    f,
+                    "record {seq} was altered: its content does not match its hash"
+                )
             }
             ChainBreak::Unlinked { seq } => write!(
                 f,

@@ -82,10 +82,13 @@ pub fn character_classes(password: &str) -> usize {
     let lower = password.chars().any(|c| c.is_lowercase());
     let upper = password.chars().any(|c| c.is_uppercase());
     let digit = password.chars().any(|c| c.is_ascii_digit());
-    let other = password
-        .chars()
-        .any(|c| !c.is_alphanumeric() || (c.is_alphabetic() && !c.is_lowercase() && !c.is_uppercase()));
-    [lower, upper, digit, other].into_iter().filter(|b| *b).count()
+    let other = password.chars().any(|c| {
+        !c.is_alphanumeric() || (c.is_alphabetic() && !c.is_lowercase() && !c.is_uppercase())
+    });
+    [lower, upper, digit, other]
+        .into_iter()
+        .filter(|b| *b)
+        .count()
 }
 
 #[cfg(test)]
@@ -95,7 +98,10 @@ mod tests {
     #[test]
     fn length_and_classes() {
         let p = PasswordPolicy::default();
-        assert_eq!(p.check("alice", "Ab1!"), Err(PasswordError::TooShort { min: 8 }));
+        assert_eq!(
+            p.check("alice", "Ab1!"),
+            Err(PasswordError::TooShort { min: 8 })
+        );
         assert_eq!(
             p.check("alice", "abcdefgh1"),
             Err(PasswordError::TooFewClasses { min: 3, found: 2 })
@@ -110,7 +116,10 @@ mod tests {
     #[test]
     fn username_is_refused_inside_password() {
         let p = PasswordPolicy::default();
-        assert_eq!(p.check("alice", "xxAlice12!"), Err(PasswordError::ContainsUsername));
+        assert_eq!(
+            p.check("alice", "xxAlice12!"),
+            Err(PasswordError::ContainsUsername)
+        );
     }
 
     #[test]
@@ -122,7 +131,9 @@ mod tests {
     #[test]
     fn expiry() {
         let p = PasswordPolicy::default();
-        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
         assert!(!p.is_expired(t0, t0 + Duration::days(89)));
         assert!(p.is_expired(t0, t0 + Duration::days(90)));
         let never = PasswordPolicy {

@@ -169,7 +169,10 @@ impl Role {
 
     /// One of the three separated administrators.
     pub const fn is_administrator(self) -> bool {
-        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
+        matches!(
+            self,
+            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
+        )
     }
 
     /// The administrators must use a second factor (等保 level 3); others may choose to.
@@ -302,8 +305,12 @@ mod tests {
             check_role_set(&[Role::SystemAdmin, Role::AuditAdmin], OrgKind::Bureau),
             Err(RoleSetError::AdministratorNotAlone("系统管理员"))
         );
-        assert!(check_role_set(&[Role::SecurityAdmin, Role::BureauOfficer], OrgKind::Bureau).is_err());
-        assert!(check_role_set(&[Role::BureauOfficer, Role::BureauLeader], OrgKind::Bureau).is_ok());
+        assert!(
+            check_role_set(&[Role::SecurityAdmin, Role::BureauOfficer], OrgKind::Bureau).is_err()
+        );
+        assert!(
+            check_role_set(&[Role::BureauOfficer, Role::BureauLeader], OrgKind::Bureau).is_ok()
+        );
     }
 
     #[test]
@@ -313,7 +320,13 @@ mod tests {
             check_role_set(&[Role::EnterpriseUser], OrgKind::Institution),
             Err(RoleSetError::WrongOrgKind { .. })
         ));
-        assert!(check_role_set(&[Role::InstitutionAdmin, Role::Inventor], OrgKind::Institution).is_ok());
+        assert!(
+            check_role_set(
+                &[Role::InstitutionAdmin, Role::Inventor],
+                OrgKind::Institution
+            )
+            .is_ok()
+        );
         // Every role fits at least one kind, and every kind has at least one role.
         for r in Role::ALL {
             assert!(!r.allowed_org_kinds().is_empty());

@@ -6,9 +6,7 @@ use ipbridge_domain::account::{User, check_username};
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::org::{FacultyId, OrgId, UserId};
 use ipbridge_domain::permission::{Role, check_role_set};
-use ipbridge_store::{
-    AuditStore, NewUser, OrgStore, SessionStore, Tx, UserFilter, UserStore,
-};
+use ipbridge_store::{AuditStore, NewUser, OrgStore, SessionStore, Tx, UserFilter, UserStore};
 use serde_json::json;
 use tracing::instrument;
 
@@ -75,7 +73,12 @@ impl App {
     }
 
     /// The command line's way to create an account with roles, including the first system administrator.
-    pub async fn bootstrap_account(&self, actor: &Actor, new: &NewAccount, roles: &[Role]) -> Result<UserId> {
+    pub async fn bootstrap_account(
+        &self,
+        actor: &Actor,
+        new: &NewAccount,
+        roles: &[Role],
+    ) -> Result<UserId> {
         if !actor.cli {
             return Err(ServiceError::Forbidden);
         }
@@ -97,10 +100,18 @@ impl App {
         if new.display_name.trim().is_empty() {
             errors.add("display_name", "请填写姓名");
         }
-        if let Err(e) = self.settings.password_policy().check(&username, &new.password) {
+        if let Err(e) = self
+            .settings
+            .password_policy()
+            .check(&username, &new.password)
+        {
             errors.add("password", e.to_string());
         }
-        let hash = if errors.0.contains_key("password") { String::new() } else { hash_password(&new.password).await? };
+        let hash = if errors.0.contains_key("password") {
+            String::new()
+        } else {
+            hash_password(&new.password).await?
+        };
         let mut tx = self.db.begin().await?;
         let org = check_org_and_faculty(&mut tx, new.org_id, new.faculty_id, &mut errors).await?;
         if let Some(org) = &org
@@ -181,7 +192,8 @@ impl App {
         }
         errors.into_result()?;
         let org = org.ok_or(ServiceError::NotFound)?;
-        tx.update_profile(id, display_name.trim(), org.id, faculty_id, self.now()).await?;
+        tx.update_profile(id, display_name.trim(), org.id, faculty_id, self.now())
+            .await?;
         tx.append_audit(&actor.audit(
             Action::UserUpdate,
             "user",
@@ -195,7 +207,12 @@ impl App {
     }
 
     /// Disables or re-enables an account; disabling ends its sessions. One cannot disable oneself.
-    pub async fn set_account_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> Result<()> {
+    pub async fn set_account_disabled(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        disabled: bool,
+    ) -> Result<()> {
         let me = actor.authorise(Permission::ManageAccounts)?;
         if me.is_some_and(|u| u.id == id) {
             let mut e = FieldErrors::new();
@@ -207,15 +224,25 @@ impl App {
         if disabled {
             tx.delete_user_sessions(id).await?;
         }
-        let action = if disabled { Action::UserDisable } else { Action::UserEnable };
-        tx.append_audit(&actor.audit(action, "user", id, Outcome::Success, json!({}))).await?;
+        let action = if disabled {
+            Action::UserDisable
+        } else {
+            Action::UserEnable
+        };
+        tx.append_audit(&actor.audit(action, "user", id, Outcome::Success, json!({})))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Sets a temporary password (generated when `password` is none) that must be changed at next login;
     /// ends the account's sessions. Returns the temporary password to show once.
-    pub async fn reset_password(&self, actor: &Actor, id: UserId, password: Option<&str>) -> Result<String> {
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        password: Option<&str>,
+    ) -> Result<String> {
         actor.authorise(Permission::ManageAccounts)?;
         let mut tx = self.db.read().await?;
         let user = tx.user(id).await?.ok_or(ServiceError::NotFound)?;
@@ -236,8 +263,14 @@ impl App {
         tx.set_password(id, &hash, self.now(), true).await?;
         tx.unlock(id, self.now()).await?;
         tx.delete_user_sessions(id).await?;
-        tx.append_audit(&actor.audit(Action::PasswordReset, "user", id, Outcome::Success, json!({})))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::PasswordReset,
+            "user",
+            id,
+            Outcome::Success,
+            json!({}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(password)
     }
@@ -259,8 +292,14 @@ impl App {
         let mut tx = self.db.begin().await?;
         tx.set_totp_secret(id, None, self.now()).await?;
         tx.delete_user_sessions(id).await?;
-        tx.append_audit(&actor.audit(Action::TotpRemove, "user", id, Outcome::Success, json!({"by": "administrator"})))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::TotpRemove,
+            "user",
+            id,
+            Outcome::Success,
+            json!({"by": "administrator"}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -303,14 +342,20 @@ impl App {
     /// Finds an account by login name (command line).
     pub async fn account_by_name(&self, username: &str) -> Result<User> {
         let mut tx = self.db.read().await?;
-        tx.user_by_name(username.trim()).await?.ok_or(ServiceError::NotFound)
+        tx.user_by_name(username.trim())
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 }
 
 /// A temporary password that satisfies the password rules: 12 characters from four classes.
 pub fn temporary_password() -> String {
     let body = random_hex(4);
-    format!("Tmp#{}{}", body.to_uppercase().get(..4).unwrap_or("AB12"), &body[4..])
+    format!(
+        "Tmp#{}{}",
+        body.to_uppercase().get(..4).unwrap_or("AB12"),
+        &body[4..]
+    )
 }
 
 #[cfg(test)]
@@ -322,7 +367,10 @@ mod tests {
     fn temporary_passwords_pass_the_rules() {
         for _ in 0..200 {
             let p = temporary_password();
-            assert!(PasswordPolicy::default().check("someone", &p).is_ok(), "{p}");
+            assert!(
+                PasswordPolicy::default().check("someone", &p).is_ok(),
+                "{p}"
+            );
         }
     }
 }

@@ -52,7 +52,21 @@ impl App {
         drop(tx);
         let mut t = Table::new(
             "审计日志",
-            &["序号", "时间", "操作人", "机构ID", "IP地址", "操作", "操作代码", "对象类型", "对象ID", "结果", "请求ID", "详情", "哈希"],
+            &[
+                "序号",
+                "时间",
+                "操作人",
+                "机构ID",
+                "IP地址",
+                "操作",
+                "操作代码",
+                "对象类型",
+                "对象ID",
+                "结果",
+                "请求ID",
+                "详情",
+                "哈希",
+            ],
         );
         for r in &records {
             let rec = &r.record;
@@ -62,17 +76,27 @@ impl App {
                 Cell::from(rec.actor_name.as_str()),
                 Cell::from(rec.org_id),
                 Cell::from(rec.ip.as_str()),
-                Cell::from(Action::from_code(&rec.action).map(Action::label).unwrap_or(rec.action.as_str())),
+                Cell::from(
+                    Action::from_code(&rec.action)
+                        .map(Action::label)
+                        .unwrap_or(rec.action.as_str()),
+                ),
                 Cell::from(rec.action.as_str()),
                 Cell::from(rec.object_type.as_str()),
                 Cell::from(rec.object_id.as_str()),
-                Cell::from(Outcome::from_code(&rec.outcome).map(Outcome::label).unwrap_or(rec.outcome.as_str())),
+                Cell::from(
+                    Outcome::from_code(&rec.outcome)
+                        .map(Outcome::label)
+                        .unwrap_or(rec.outcome.as_str()),
+                ),
                 Cell::from(rec.request_id.as_str()),
                 Cell::from(rec.detail.as_str()),
                 Cell::from(r.hash.as_str()),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let bytes = t
+            .to_xlsx()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.record(actor.audit(
             Action::AuditExport,
             "audit_log",

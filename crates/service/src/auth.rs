@@ -67,9 +67,13 @@ pub async fn hash_password(password: &str) -> Result<String> {
 
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash checked when the user does not exist, so both cases take the same time and say the same.
@@ -84,7 +88,9 @@ async fn burn_a_verification(password: &str) {
                 .map(|h| h.to_string())
                 .unwrap_or_default()
         });
-        Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
     })
     .await;
 }
@@ -93,7 +99,12 @@ impl App {
     /// Checks a username and password. On success a session is created (pending the code when the
     /// account has a second factor); every attempt is audited.
     #[instrument(skip_all, fields(username = %username, ip = %actor.ip))]
-    pub async fn login(&self, actor: &Actor, username: &str, password: &str) -> Result<LoginSuccess> {
+    pub async fn login(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+    ) -> Result<LoginSuccess> {
         let now = self.now();
         let policy = self.settings.login_policy();
         let username = username.trim();
@@ -119,7 +130,13 @@ impl App {
             ..actor.clone()
         };
         let refuse = |reason: &str| {
-            as_user.audit(Action::Login, "user", user.id, Outcome::Denied, json!({ "reason": reason }))
+            as_user.audit(
+                Action::Login,
+                "user",
+                user.id,
+                Outcome::Denied,
+                json!({ "reason": reason }),
+            )
         };
         if user.disabled {
             tx.append_audit(&refuse("disabled")).await?;
@@ -135,8 +152,13 @@ impl App {
         }
         if !verify_password(password, &user.password_hash).await {
             let failure = policy.register_failure(user.failed_attempts, now);
-            tx.record_failure(user.id, failure.failed_attempts, failure.locked_until).await?;
-            let reason = if failure.locked_until.is_some() { "bad_password_locked" } else { "bad_password" };
+            tx.record_failure(user.id, failure.failed_attempts, failure.locked_until)
+                .await?;
+            let reason = if failure.locked_until.is_some() {
+                "bad_password_locked"
+            } else {
+                "bad_password"
+            };
             tx.append_audit(&refuse(reason)).await?;
             tx.commit().await?;
             warn!(reason, "login refused");
@@ -158,7 +180,9 @@ impl App {
             totp_pending,
         })
         .await?;
-        let previous_login = user.last_login_at.map(|at| (at, user.last_login_ip.clone().unwrap_or_default()));
+        let previous_login = user
+            .last_login_at
+            .map(|at| (at, user.last_login_ip.clone().unwrap_or_default()));
         if totp_pending {
             // The login is complete only with the code; the password step is recorded on its own.
             tx.append_audit(&as_user.audit(
@@ -171,8 +195,14 @@ impl App {
             .await?;
         } else {
             tx.record_login(user.id, now, &actor.ip).await?;
-            tx.append_audit(&as_user.audit(Action::Login, "user", user.id, Outcome::Success, json!({})))
-                .await?;
+            tx.append_audit(&as_user.audit(
+                Action::Login,
+                "user",
+                user.id,
+                Outcome::Success,
+                json!({}),
+            ))
+            .await?;
         }
         tx.commit().await?;
         info!(user_id = %user.id, totp_pending, "password accepted");
@@ -185,7 +215,12 @@ impl App {
 
     /// Checks the one-time code of a session that is pending it. A wrong code counts as a failed login.
     #[instrument(skip_all, fields(user_id = %su.user.id))]
-    pub async fn verify_login_totp(&self, actor: &Actor, su: &SessionUser, code: &str) -> Result<()> {
+    pub async fn verify_login_totp(
+        &self,
+        actor: &Actor,
+        su: &SessionUser,
+        code: &str,
+    ) -> Result<()> {
         let now = self.now();
         let policy = self.settings.login_policy();
         let Some(secret) = su.user.totp_secret.as_deref() else {
@@ -199,7 +234,8 @@ impl App {
         };
         if !accepted {
             let failure = policy.register_failure(su.user.failed_attempts, now);
-            tx.record_failure(su.user.id, failure.failed_attempts, failure.locked_until).await?;
+            tx.record_failure(su.user.id, failure.failed_attempts, failure.locked_until)
+                .await?;
             tx.append_audit(&actor.audit(
                 Action::TotpVerify,
                 "user",
@@ -222,8 +258,14 @@ impl App {
         let hash = sm3_hex(&su.token);
         tx.clear_totp_pending(&hash).await?;
         tx.record_login(su.user.id, now, &actor.ip).await?;
-        tx.append_audit(&actor.audit(Action::Login, "user", su.user.id, Outcome::Success, json!({"step": "totp"})))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::Login,
+            "user",
+            su.user.id,
+            Outcome::Success,
+            json!({"step": "totp"}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -241,13 +283,17 @@ impl App {
         let alive = policy.session_alive(session.created_at, session.last_seen_at, now);
         let Some(user) = user.filter(|u| alive && !u.disabled && !u.is_locked(now)) else {
             tx.delete_session(&hash).await?;
-            tx.append_audit(&NewSessionEnd::entry(actor, session.user_id, alive)).await?;
+            tx.append_audit(&NewSessionEnd::entry(actor, session.user_id, alive))
+                .await?;
             tx.commit().await?;
             return Ok(None);
         };
         tx.touch_session(&hash, now).await?;
         tx.commit().await?;
-        let expired = self.settings.password_policy().is_expired(user.password_changed_at, now);
+        let expired = self
+            .settings
+            .password_policy()
+            .is_expired(user.password_changed_at, now);
         Ok(Some(SessionUser {
             must_change_password: (user.must_change_password && !user.is_demo) || expired,
             must_enrol_totp: user.requires_totp() && user.totp_secret.is_none(),
@@ -261,8 +307,14 @@ impl App {
     pub async fn logout(&self, actor: &Actor, su: &SessionUser) -> Result<()> {
         let mut tx = self.db.begin().await?;
         tx.delete_session(&sm3_hex(&su.token)).await?;
-        tx.append_audit(&actor.audit(Action::Logout, "user", su.user.id, Outcome::Success, json!({})))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::Logout,
+            "user",
+            su.user.id,
+            Outcome::Success,
+            json!({}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -284,7 +336,11 @@ impl App {
         if new != repeat {
             errors.add("repeat", "两次输入的新密码不一致");
         }
-        if let Err(e) = self.settings.password_policy().check(&su.user.username, new) {
+        if let Err(e) = self
+            .settings
+            .password_policy()
+            .check(&su.user.username, new)
+        {
             errors.add("new", e.to_string());
         } else if current == new {
             errors.add("new", "新密码不能与当前密码相同");
@@ -315,8 +371,14 @@ impl App {
             totp_pending: false,
         })
         .await?;
-        tx.append_audit(&actor.audit(Action::PasswordChange, "user", su.user.id, Outcome::Success, json!({})))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::PasswordChange,
+            "user",
+            su.user.id,
+            Outcome::Success,
+            json!({}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -331,26 +393,49 @@ impl App {
     pub fn totp_enrolment_with(&self, user: &User, secret: &str) -> Result<TotpEnrolment> {
         let secret = secret.to_owned();
         let totp = build_totp(&secret, &user.username, &self.policy.city.name)?;
-        let url = totp.to_url().map_err(|e| ServiceError::Internal(format!("totp url: {e}")))?;
+        let url = totp
+            .to_url()
+            .map_err(|e| ServiceError::Internal(format!("totp url: {e}")))?;
         Ok(TotpEnrolment { secret, url })
     }
 
     /// Stores the second factor after checking a code from the new secret.
-    pub async fn confirm_totp(&self, actor: &Actor, su: &SessionUser, secret: &str, code: &str) -> Result<()> {
+    pub async fn confirm_totp(
+        &self,
+        actor: &Actor,
+        su: &SessionUser,
+        secret: &str,
+        code: &str,
+    ) -> Result<()> {
         let now = self.now();
         let valid = totp_step(secret, &su.user.username, code, now)?;
         let Some(step) = valid else {
-            self.record(actor.audit(Action::TotpEnrol, "user", su.user.id, Outcome::Denied, json!({})))
-                .await?;
+            self.record(actor.audit(
+                Action::TotpEnrol,
+                "user",
+                su.user.id,
+                Outcome::Denied,
+                json!({}),
+            ))
+            .await?;
             let mut errors = FieldErrors::new();
-            errors.add("code", "动态口令不正确，请确认手机时间准确后输入验证器上的最新6位数字");
+            errors.add(
+                "code",
+                "动态口令不正确，请确认手机时间准确后输入验证器上的最新6位数字",
+            );
             return Err(ServiceError::Invalid(errors));
         };
         let mut tx = self.db.begin().await?;
         tx.set_totp_secret(su.user.id, Some(secret), now).await?;
         tx.accept_totp_step(su.user.id, step).await?;
-        tx.append_audit(&actor.audit(Action::TotpEnrol, "user", su.user.id, Outcome::Success, json!({})))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::TotpEnrol,
+            "user",
+            su.user.id,
+            Outcome::Success,
+            json!({}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -362,8 +447,14 @@ impl App {
         }
         let mut tx = self.db.begin().await?;
         tx.set_totp_secret(su.user.id, None, self.now()).await?;
-        tx.append_audit(&actor.audit(Action::TotpRemove, "user", su.user.id, Outcome::Success, json!({})))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::TotpRemove,
+            "user",
+            su.user.id,
+            Outcome::Success,
+            json!({}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -407,7 +498,10 @@ fn build_totp(secret: &str, account: &str, issuer: &str) -> Result<Totp> {
         .with_step_duration(30)
         .with_secret(secret)
         .with_account_name(account.replace(':', "_"))
-        .with_issuer(Some(format!("{}专利转化运用服务平台", issuer.replace(':', "_"))))
+        .with_issuer(Some(format!(
+            "{}专利转化运用服务平台",
+            issuer.replace(':', "_")
+        )))
         .build()
         .map_err(|e| ServiceError::Internal(format!("totp: {e}")))
 }
@@ -423,7 +517,9 @@ fn totp_step(secret: &str, account: &str, code: &str, now: DateTime<Utc>) -> Res
 /// The current code for a secret; the demo and the tests use it in place of a phone.
 pub fn totp_code_at(secret: &str, account: &str, at: DateTime<Utc>) -> Result<String> {
     let totp = build_totp(secret, account, "ipbridge")?;
-    Ok(totp.generate(u64::try_from(at.timestamp()).unwrap_or(0)).to_string())
+    Ok(totp
+        .generate(u64::try_from(at.timestamp()).unwrap_or(0))
+        .to_string())
 }
 
 /// The audit record of a session ended by the idle timeout, lifetime, lock or disabling.

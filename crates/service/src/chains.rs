@@ -4,7 +4,7 @@
 use ipbridge_domain::Permission;
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::policy::is_valid_ipc_prefix;
-use ipbridge_store::{AuditStore, ChainStore, SettingsStore, StoredChain, StoreError};
+use ipbridge_store::{AuditStore, ChainStore, SettingsStore, StoreError, StoredChain};
 use serde_json::json;
 
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
@@ -101,16 +101,26 @@ impl App {
             .into_iter()
             .map(|p| p.replace(' ', "").to_ascii_uppercase())
             .collect();
-        let bad: Vec<&str> = ipc_prefixes.iter().filter(|p| !is_valid_ipc_prefix(p)).map(String::as_str).collect();
+        let bad: Vec<&str> = ipc_prefixes
+            .iter()
+            .filter(|p| !is_valid_ipc_prefix(p))
+            .map(String::as_str)
+            .collect();
         if !bad.is_empty() {
             errors.add(
                 "ipc_prefixes",
-                format!("以下分类号前缀格式不正确：{}（应如 A23L、A23F3 或 A23L33/16）", bad.join("、")),
+                format!(
+                    "以下分类号前缀格式不正确：{}（应如 A23L、A23F3 或 A23L33/16）",
+                    bad.join("、")
+                ),
             );
         }
         let keywords = split_list(&f.keywords);
         if ipc_prefixes.is_empty() && keywords.is_empty() {
-            errors.add("keywords", "分类号前缀和关键词至少填写一项，否则无法把专利归入该产业链");
+            errors.add(
+                "keywords",
+                "分类号前缀和关键词至少填写一项，否则无法把专利归入该产业链",
+            );
         }
         let sort_order = match f.sort_order.trim() {
             "" => 0,
@@ -122,7 +132,9 @@ impl App {
         let code = code.trim();
         if code.is_empty()
             || code.len() > 32
-            || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
             errors.add("code", "代码应为1至32位小写英文字母、数字或下划线");
         }
@@ -144,8 +156,14 @@ impl App {
         let chain = self.parse_chain_form(form, 0, &form.code)?;
         let mut tx = self.db.begin().await?;
         let id = tx.insert_chain(&chain, self.now()).await?;
-        tx.append_audit(&actor.audit(Action::ChainCreate, "industry_chain", id, Outcome::Success, chain_detail(&chain)))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::ChainCreate,
+            "industry_chain",
+            id,
+            Outcome::Success,
+            chain_detail(&chain),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -181,6 +199,9 @@ mod tests {
 
     #[test]
     fn lists_split_on_chinese_and_ascii_separators() {
-        assert_eq!(split_list("富硒，茶叶;魔芋\n 硒 |绞股蓝、"), vec!["富硒", "茶叶", "魔芋", "硒", "绞股蓝"]);
+        assert_eq!(
+            split_list("富硒，茶叶;魔芋\n 硒 |绞股蓝、"),
+            vec!["富硒", "茶叶", "魔芋", "硒", "绞股蓝"]
+        );
     }
 }

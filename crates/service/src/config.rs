@@ -12,7 +12,7 @@ pub const EXAMPLE_CONFIG: &str = include_str!("../ipbridge.example.toml");
 
 /// Everything an operator can configure. Secrets are never part of it (the server key lives in the
 /// database), so it can be printed and logged.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Network and files.
@@ -95,15 +95,6 @@ impl Default for LogSettings {
     }
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            server: ServerSettings::default(),
-            security: SecuritySettings::default(),
-            log: LogSettings::default(),
-        }
-    }
-}
 
 /// Why configuration could not be read; one line naming the file or variable.
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +160,13 @@ impl Settings {
 
     /// Parses TOML text over the defaults; the error is one line.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "))
+        toml::from_str(text).map_err(|e| {
+            e.to_string()
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
     }
 
     /// Applies `IPBRIDGE_…` variables; each names one setting (see the example file).
@@ -244,7 +241,10 @@ mod tests {
 
     #[test]
     fn the_example_file_states_the_defaults() {
-        assert_eq!(Settings::from_toml(EXAMPLE_CONFIG).unwrap(), Settings::default());
+        assert_eq!(
+            Settings::from_toml(EXAMPLE_CONFIG).unwrap(),
+            Settings::default()
+        );
     }
 
     #[test]
@@ -260,8 +260,15 @@ mod tests {
     fn file_then_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ipbridge.toml");
-        std::fs::write(&path, "[server]\naddr = \"0.0.0.0:9000\"\n[security]\nlock_minutes = 15\n").unwrap();
-        let s = Settings::load(Some(&path), |k| (k == "IPBRIDGE_LOCK_MINUTES").then(|| "45".to_owned())).unwrap();
+        std::fs::write(
+            &path,
+            "[server]\naddr = \"0.0.0.0:9000\"\n[security]\nlock_minutes = 15\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path), |k| {
+            (k == "IPBRIDGE_LOCK_MINUTES").then(|| "45".to_owned())
+        })
+        .unwrap();
         assert_eq!(s.server.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(s.security.lock_minutes, 45);
         assert_eq!(s.security.max_failed_logins, 5);
@@ -275,7 +282,13 @@ mod tests {
         let e = Settings::from_toml("[server]\nport = 1\n").unwrap_err();
         assert!(e.contains("port"), "{e}");
         let mut s = Settings::default();
-        let e = s.apply_env(|k| (k == "IPBRIDGE_ADDR").then(|| "nope".to_owned())).unwrap_err();
-        assert!(e.to_string().starts_with("environment variable IPBRIDGE_ADDR"), "{e}");
+        let e = s
+            .apply_env(|k| (k == "IPBRIDGE_ADDR").then(|| "nope".to_owned()))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("environment variable IPBRIDGE_ADDR"),
+            "{e}"
+        );
     }
 }

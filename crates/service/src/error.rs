@@ -23,7 +23,10 @@ impl FieldErrors {
     }
     /// The first message for `field`, for templates.
     pub fn first(&self, field: &str) -> Option<&str> {
-        self.0.get(field).and_then(|v| v.first()).map(String::as_str)
+        self.0
+            .get(field)
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
     /// `Ok(())` when empty, else the invalid-input error.
     pub fn into_result(self) -> Result<(), ServiceError> {

@@ -25,7 +25,9 @@ use ipbridge_store::{NewAuditEntry, SettingsStore};
 
 pub use config::Settings;
 pub use error::{ErrorCode, FieldErrors, LoginError, Result, ServiceError};
-pub use ipbridge_store::{AuditFilter, Conflict, DATABASE_FILE, Db, OrgFilter, StoredChain, UserFilter};
+pub use ipbridge_store::{
+    AuditFilter, Conflict, DATABASE_FILE, Db, OrgFilter, StoredChain, UserFilter,
+};
 
 /// The built-in policy of the first city, used when no `--policy` file is given.
 pub use ipbridge_domain::policy::ANKANG_2024_TOML as BUILTIN_POLICY;
@@ -90,7 +92,11 @@ impl Actor {
     /// The logged-in account when it holds `p`, else `Forbidden`.
     pub fn require(&self, p: Permission) -> Result<&User> {
         let user = self.user()?;
-        if user.can(p) { Ok(user) } else { Err(ServiceError::Forbidden) }
+        if user.can(p) {
+            Ok(user)
+        } else {
+            Err(ServiceError::Forbidden)
+        }
     }
 
     /// The name audit records carry.
@@ -150,19 +156,26 @@ pub struct Clock {
 impl Clock {
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::seconds(self.offset_seconds.load(std::sync::atomic::Ordering::Relaxed))
+        Utc::now()
+            + chrono::Duration::seconds(
+                self.offset_seconds
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            )
     }
 
     /// Moves the clock forward.
     pub fn advance(&self, by: chrono::Duration) {
-        self.offset_seconds.fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
+        self.offset_seconds
+            .fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
     }
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The key is deliberately left out: nothing secret goes to logs.
-        f.debug_struct("App").field("db", &self.db.path()).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("db", &self.db.path())
+            .finish_non_exhaustive()
     }
 }
 
@@ -201,7 +214,8 @@ impl App {
     /// seeds the industry chains from the policy on first start.
     pub async fn open(settings: Settings, policy: Policy) -> std::result::Result<Self, StartError> {
         let dir = &settings.server.data_dir;
-        std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
         let db = Db::open_and_migrate(&dir.join(DATABASE_FILE)).await?;
         let key = secrets::load_or_create_key(&db).await?;
         let app = Self {

@@ -38,9 +38,16 @@ impl OrgForm {
     pub fn from_org(o: &Org) -> Self {
         Self {
             kind: o.kind.code().to_owned(),
-            institution_kind: o.institution_kind.map(|k| k.code().to_owned()).unwrap_or_default(),
+            institution_kind: o
+                .institution_kind
+                .map(|k| k.code().to_owned())
+                .unwrap_or_default(),
             name: o.name.clone(),
-            credit_code: o.credit_code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            credit_code: o
+                .credit_code
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
             county_code: o.county_code.clone().unwrap_or_default(),
             department_code: o.department_code.clone().unwrap_or_default(),
             contact_name: o.contact_name.clone(),
@@ -71,7 +78,10 @@ impl App {
             Some(OrgKind::Institution) => {
                 let k = f.institution_kind.parse::<InstitutionKind>().ok();
                 if k.is_none() {
-                    errors.add("institution_kind", "高校院所须选择类别（高校、科研机构或医院）");
+                    errors.add(
+                        "institution_kind",
+                        "高校院所须选择类别（高校、科研机构或医院）",
+                    );
                 }
                 k
             }
@@ -107,7 +117,10 @@ impl App {
             }
             code => {
                 if self.policy.county(code).is_none() {
-                    errors.add("county_code", format!("政策文件中没有代码为“{code}”的县（市、区）"));
+                    errors.add(
+                        "county_code",
+                        format!("政策文件中没有代码为“{code}”的县（市、区）"),
+                    );
                 }
                 Some(code.to_owned())
             }
@@ -119,7 +132,10 @@ impl App {
             }
             (Some(OrgKind::Department), code) => {
                 if self.policy.department(code).is_none() {
-                    errors.add("department_code", format!("政策文件中没有代码为“{code}”的部门"));
+                    errors.add(
+                        "department_code",
+                        format!("政策文件中没有代码为“{code}”的部门"),
+                    );
                 }
                 Some(code.to_owned())
             }
@@ -157,7 +173,12 @@ impl App {
             actor.authorise(Permission::ManageOrgs)?;
         }
         let mut tx = self.db.read().await?;
-        Ok(tx.list_orgs(&OrgFilter::default()).await?.into_iter().filter(|o| o.active).collect())
+        Ok(tx
+            .list_orgs(&OrgFilter::default())
+            .await?
+            .into_iter()
+            .filter(|o| o.active)
+            .collect())
     }
 
     /// One organisation with its faculties, if the actor may see it. Another organisation's record is
@@ -178,8 +199,14 @@ impl App {
         let fields = self.parse_org_form(form)?;
         let mut tx = self.db.begin().await?;
         let id = tx.insert_org(&fields, self.now()).await?;
-        tx.append_audit(&actor.audit(Action::OrgCreate, "org", id, Outcome::Success, org_detail(&fields)))
-            .await?;
+        tx.append_audit(&actor.audit(
+            Action::OrgCreate,
+            "org",
+            id,
+            Outcome::Success,
+            org_detail(&fields),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -206,8 +233,15 @@ impl App {
     /// The bureau's organisation name the policy implies, e.g. 安康市 + 市场监管局.
     pub fn bureau_org_name(&self) -> String {
         let p = &self.policy;
-        let bureau = p.bureau().map(|b| b.name.as_str()).unwrap_or("市市场监督管理局");
-        format!("{}{}", p.city.name, bureau.strip_prefix('市').unwrap_or(bureau))
+        let bureau = p
+            .bureau()
+            .map(|b| b.name.as_str())
+            .unwrap_or("市市场监督管理局");
+        format!(
+            "{}{}",
+            p.city.name,
+            bureau.strip_prefix('市').unwrap_or(bureau)
+        )
     }
 
     /// The bureau organisation, created from the policy on a fresh installation so the first
@@ -235,7 +269,13 @@ impl App {
     }
 
     /// A member updates their own organisation's contact person and address.
-    pub async fn update_own_org_contact(&self, actor: &Actor, id: OrgId, contact_name: &str, address: &str) -> Result<()> {
+    pub async fn update_own_org_contact(
+        &self,
+        actor: &Actor,
+        id: OrgId,
+        contact_name: &str,
+        address: &str,
+    ) -> Result<()> {
         self.check_own_org_manager(actor, id)?;
         let mut tx = self.db.begin().await?;
         let org = tx.org(id).await?.ok_or(ServiceError::NotFound)?;

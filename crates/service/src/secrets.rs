@@ -32,7 +32,8 @@ pub(crate) async fn load_or_create_key(db: &Db) -> Result<[u8; 32], StoreError> 
         }
     };
     tx.commit().await?;
-    let bytes = hex::decode(&hex_key).map_err(|e| StoreError::Corrupt(format!("server key: {e}")))?;
+    let bytes =
+        hex::decode(&hex_key).map_err(|e| StoreError::Corrupt(format!("server key: {e}")))?;
     bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt("server key has the wrong length".into()))

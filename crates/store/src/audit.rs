@@ -199,7 +199,9 @@ impl AuditStore for Tx {
     }
 
     async fn audit_after(&mut self, after: i64, limit: u32) -> Result<Vec<StoredAuditRecord>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > "));
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > "
+        ));
         qb.push_bind(after)
             .push(" ORDER BY seq LIMIT ")
             .push_bind(i64::from(limit));

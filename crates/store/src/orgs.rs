@@ -32,7 +32,8 @@ pub trait OrgStore {
     /// Inserts an organisation.
     async fn insert_org(&mut self, fields: &OrgFields, now: DateTime<Utc>) -> Result<OrgId>;
     /// Replaces an organisation's fields.
-    async fn update_org(&mut self, id: OrgId, fields: &OrgFields, now: DateTime<Utc>) -> Result<()>;
+    async fn update_org(&mut self, id: OrgId, fields: &OrgFields, now: DateTime<Utc>)
+    -> Result<()>;
     /// One organisation.
     async fn org(&mut self, id: OrgId) -> Result<Option<Org>>;
     /// The organisation with this name, compared after normalisation.
@@ -103,7 +104,9 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &OrgFilter) {
 
 /// Escapes LIKE wildcards so user text matches literally.
 pub(crate) fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 impl OrgStore for Tx {
@@ -157,15 +160,17 @@ impl OrgStore for Tx {
     }
 
     async fn org(&mut self, id: OrgId) -> Result<Option<Org>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = "));
+        let mut qb =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = "));
         qb.push_bind(id.get());
         let row = qb.build().fetch_optional(self.conn()).await?;
         row.as_ref().map(org_from_row).transpose()
     }
 
     async fn org_by_name(&mut self, name: &str) -> Result<Option<Org>> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE name_normalised = "));
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {ORG_COLUMNS} FROM orgs WHERE name_normalised = "
+        ));
         qb.push_bind(normalise_name(name));
         let row = qb.build().fetch_optional(self.conn()).await?;
         row.as_ref().map(org_from_row).transpose()
@@ -226,10 +231,11 @@ impl OrgStore for Tx {
     }
 
     async fn faculties(&mut self, org: OrgId) -> Result<Vec<Faculty>> {
-        let rows = sqlx::query("SELECT id, org_id, name FROM faculties WHERE org_id = ?1 ORDER BY name")
-            .bind(org.get())
-            .fetch_all(self.conn())
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, org_id, name FROM faculties WHERE org_id = ?1 ORDER BY name")
+                .bind(org.get())
+                .fetch_all(self.conn())
+                .await?;
         rows.iter().map(faculty_from_row).collect()
     }
 }

@@ -85,7 +85,12 @@ pub trait UserStore {
         must_change: bool,
     ) -> Result<()>;
     /// Sets or clears the TOTP secret.
-    async fn set_totp_secret(&mut self, id: UserId, secret: Option<&str>, now: DateTime<Utc>) -> Result<()>;
+    async fn set_totp_secret(
+        &mut self,
+        id: UserId,
+        secret: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Records the TOTP time step just used; false when it (or a later one) was already used, which
     /// makes each code single-use.
     async fn accept_totp_step(&mut self, id: UserId, step: u64) -> Result<bool>;
@@ -123,7 +128,9 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("orgs.kind: {e}")))?,
         org_name: row.try_get("org_name")?,
-        faculty_id: row.try_get::<Option<i64>, _>("faculty_id")?.map(FacultyId::new),
+        faculty_id: row
+            .try_get::<Option<i64>, _>("faculty_id")?
+            .map(FacultyId::new),
         roles,
         password_hash: row.try_get("password_hash")?,
         password_changed_at: time::from_text(&row.try_get::<String, _>("password_changed_at")?)?,
@@ -192,7 +199,8 @@ impl UserStore for Tx {
 
     async fn user_by_name(&mut self, username: &str) -> Result<Option<User>> {
         let mut qb = QueryBuilder::<Sqlite>::new(USER_SELECT);
-        qb.push(" WHERE u.username = ").push_bind(username.to_owned());
+        qb.push(" WHERE u.username = ")
+            .push_bind(username.to_owned());
         let row = qb.build().fetch_optional(self.conn()).await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -315,7 +323,12 @@ impl UserStore for Tx {
         )
     }
 
-    async fn set_totp_secret(&mut self, id: UserId, secret: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    async fn set_totp_secret(
+        &mut self,
+        id: UserId,
+        secret: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         expect_one(
             sqlx::query("UPDATE users SET totp_secret = ?1, totp_last_step = NULL, updated_at = ?2 WHERE id = ?3")
                 .bind(secret)
@@ -327,7 +340,8 @@ impl UserStore for Tx {
     }
 
     async fn accept_totp_step(&mut self, id: UserId, step: u64) -> Result<bool> {
-        let step = i64::try_from(step).map_err(|_| StoreError::Corrupt("totp step out of range".into()))?;
+        let step = i64::try_from(step)
+            .map_err(|_| StoreError::Corrupt("totp step out of range".into()))?;
         let done = sqlx::query(
             "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 \
              AND (totp_last_step IS NULL OR totp_last_step < ?1)",

@@ -52,10 +52,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or_else(|| WebError::internal("request context missing: route not behind the guard"))
+        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| {
+            WebError::internal("request context missing: route not behind the guard")
+        })
     }
 }

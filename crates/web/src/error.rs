@@ -66,7 +66,8 @@ impl IntoResponse for WebError {
             // The request id is on the span the trace layer opened for this request.
             tracing::error!(code = self.code.code(), %cause, "request failed");
         }
-        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, self.message.clone()).into_response();
         res.extensions_mut().insert(ErrorMarker {
             code: self.code,

@@ -71,8 +71,15 @@ fn decide(access: Access, session: Option<&SessionUser>, path: &str) -> Decision
 
 fn client_ip(state: &AppState, req: &Request) -> String {
     if state.app.settings.server.trust_proxy_headers
-        && let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next().map(str::trim).filter(|s| !s.is_empty())
+        && let Some(forwarded) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(first) = forwarded
+            .split(',')
+            .next()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     {
         return first.to_owned();
     }
@@ -96,7 +103,10 @@ fn read_flash(jar: &CookieJar) -> Option<Flash> {
 
 /// The cookie that carries a flash message to the next page.
 pub fn flash_cookie(kind: &str, message: &str) -> Cookie<'static> {
-    let mut c = Cookie::new(FLASH_COOKIE, format!("{kind}:{}", hex::encode(message.as_bytes())));
+    let mut c = Cookie::new(
+        FLASH_COOKIE,
+        format!("{kind}:{}", hex::encode(message.as_bytes())),
+    );
     c.set_path("/");
     c.set_http_only(true);
     c.set_same_site(SameSite::Strict);
@@ -145,7 +155,12 @@ async fn csrf_from_request(req: Request) -> Result<(Option<String>, Request), Re
         .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "表单内容过大").into_response())?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
 
@@ -158,7 +173,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .unwrap_or("-")
         .to_owned();
     let span = info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());
-    guard_inner(state, req, next, request_id).instrument(span).await
+    guard_inner(state, req, next, request_id)
+        .instrument(span)
+        .await
 }
 
 async fn guard_inner(state: AppState, req: Request, next: Next, request_id: String) -> Response {
@@ -176,7 +193,10 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         },
         None => None,
     };
-    let anon = jar.get(ANON_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 32);
+    let anon = jar
+        .get(ANON_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 32);
     let new_anon = match (&session, &anon) {
         (None, None) => Some(ipbridge_service::auth::random_token(16)),
         _ => None,
@@ -203,13 +223,27 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
             .unwrap_or_else(|| path.clone()),
     };
 
-    let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
-    let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
-    let access = matched.as_deref().and_then(|m| state.routes.access(&method, m));
+    let method = if req.method() == Method::HEAD {
+        Method::GET
+    } else {
+        req.method().clone()
+    };
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let access = matched
+        .as_deref()
+        .and_then(|m| state.routes.access(&method, m));
     let Some(access) = access else {
         // Every route is registered with a declaration; reaching here means one was not.
         error!(?matched, "route without a declared permission refused");
-        return render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message());
+        return render_error_page(
+            &state,
+            &ctx,
+            ErrorCode::Forbidden,
+            ErrorCode::Forbidden.message(),
+        );
     };
     let mut res = match decide(access, session.as_ref(), &path) {
         Decision::Allow => {
@@ -222,7 +256,13 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
                     warn!("CSRF token missing or invalid");
                     let _ = state
                         .app
-                        .record(actor.audit(Action::CsrfRejected, "route", &path, Outcome::Denied, json!({})))
+                        .record(actor.audit(
+                            Action::CsrfRejected,
+                            "route",
+                            &path,
+                            Outcome::Denied,
+                            json!({}),
+                        ))
                         .await;
                     let mut res = render_error_page(
                         &state,
@@ -248,16 +288,32 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
                 let target = format!("{}?next={}", paths::LOGIN, urlencode(&ctx.path));
                 Redirect::to(&target).into_response()
             } else {
-                render_error_page(&state, &ctx, ErrorCode::Unauthenticated, "登录已过期，请重新登录")
+                render_error_page(
+                    &state,
+                    &ctx,
+                    ErrorCode::Unauthenticated,
+                    "登录已过期，请重新登录",
+                )
             }
         }
         Decision::Step(step) => Redirect::to(step).into_response(),
         Decision::Deny => {
             let _ = state
                 .app
-                .record(actor.audit(Action::AccessDenied, "route", &path, Outcome::Denied, json!({"method": method.as_str()})))
+                .record(actor.audit(
+                    Action::AccessDenied,
+                    "route",
+                    &path,
+                    Outcome::Denied,
+                    json!({"method": method.as_str()}),
+                ))
                 .await;
-            render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message())
+            render_error_page(
+                &state,
+                &ctx,
+                ErrorCode::Forbidden,
+                ErrorCode::Forbidden.message(),
+            )
         }
     };
 
@@ -265,7 +321,13 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         if marker.code == ErrorCode::Forbidden {
             let _ = state
                 .app
-                .record(actor.audit(Action::AccessDenied, "route", &path, Outcome::Denied, json!({"method": method.as_str()})))
+                .record(actor.audit(
+                    Action::AccessDenied,
+                    "route",
+                    &path,
+                    Outcome::Denied,
+                    json!({"method": method.as_str()}),
+                ))
                 .await;
         }
         res = render_error_page(&state, &ctx, marker.code, &marker.message);
@@ -283,8 +345,13 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
 }
 
 fn plain_error(code: ErrorCode, request_id: &str) -> Response {
-    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, format!("{}（请求编号：{request_id}）", code.message())).into_response()
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        format!("{}（请求编号：{request_id}）", code.message()),
+    )
+        .into_response()
 }
 
 /// Percent-encodes a return address for the login link.

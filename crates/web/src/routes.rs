@@ -98,12 +98,23 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let filter = if method == Method::GET { MethodFilter::GET } else { MethodFilter::POST };
+        let filter = if method == Method::GET {
+            MethodFilter::GET
+        } else {
+            MethodFilter::POST
+        };
         assert!(
-            self.table.index.insert((method.clone(), path), access).is_none(),
+            self.table
+                .index
+                .insert((method.clone(), path), access)
+                .is_none(),
             "route {method} {path} declared twice"
         );
-        self.table.specs.push(RouteSpec { method, path, access });
+        self.table.specs.push(RouteSpec {
+            method,
+            path,
+            access,
+        });
         self.router = self.router.route(path, on(filter, handler));
         self
     }

@@ -31,9 +31,16 @@ impl TestApp {
         settings.server.data_dir = dir.path().to_owned();
         let policy = ipbridge_service::load_policy(None).unwrap();
         let app = App::open(settings, policy).await.unwrap();
-        app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap().unwrap();
+        app.seed_demo(&Actor::cli(), Some(PASSWORD))
+            .await
+            .unwrap()
+            .unwrap();
         let router = ipbridge_web::router(app.clone());
-        Self { _dir: dir, app, router }
+        Self {
+            _dir: dir,
+            app,
+            router,
+        }
     }
 
     fn client(&self) -> Client {
@@ -50,7 +57,11 @@ impl TestApp {
             action: Some(action),
             ..AuditFilter::default()
         };
-        self.app.audit_page(&Actor::cli(), &filter).await.unwrap().total
+        self.app
+            .audit_page(&Actor::cli(), &filter)
+            .await
+            .unwrap()
+            .total
     }
 
     async fn org_id(&self, kind: OrgKind, nth: usize) -> i64 {
@@ -97,13 +108,19 @@ impl Client {
             }
         }
         let status = res.status();
-        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
         let content_type = res
             .headers()
             .get(header::CONTENT_TYPE)
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = extract(&body, "name=\"csrf\" value=\"", "\"") {
             self.csrf = Some(token);
@@ -118,7 +135,11 @@ impl Client {
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     async fn get(&mut self, path: &str) -> Res {
@@ -155,19 +176,27 @@ impl Client {
 
     async fn login(&mut self, username: &str, password: &str) -> Res {
         self.get("/login").await;
-        self.post("/login", &[("username", username), ("password", password)]).await
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
     }
 
     /// Logs in and completes every step: TOTP enrolment (administrators' first login) or the code.
     async fn login_complete(&mut self, username: &str, secrets: &mut HashMap<String, String>) {
         let res = self.login(username, PASSWORD).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{username}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "{username}: {}",
+            res.body
+        );
         match res.location.as_deref() {
             Some("/account/totp") => {
                 let page = self.get("/account/totp").await;
                 let secret = extract(&page.body, "<code class=\"secret\">", "<").unwrap();
                 let code = totp_code_at(&secret, username, self.app.now()).unwrap();
-                let done = self.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+                let done = self
+                    .post("/account/totp", &[("secret", &secret), ("code", &code)])
+                    .await;
                 assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
                 secrets.insert(username.to_owned(), secret);
             }
@@ -176,7 +205,9 @@ impl Client {
                 self.app.clock().advance(Duration::seconds(31));
                 let code = totp_code_at(&secrets[username], username, self.app.now()).unwrap();
                 self.get(l).await;
-                let done = self.post("/login/totp", &[("code", &code), ("next", "/")]).await;
+                let done = self
+                    .post("/login/totp", &[("code", &code), ("next", "/")])
+                    .await;
                 assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
             }
             _ => {}
@@ -200,7 +231,13 @@ async fn the_home_page_shows_the_twelve_measures_to_anyone() {
     assert_eq!(res.body.matches("<article class=\"measure\"").count(), 12);
     assert!(res.body.contains("梳理盘活存量专利"));
     assert!(res.body.contains("牵头：<b>市市场监管局</b>"));
-    for group in ["激励创新创造", "激发内生动力", "构建保护体系", "搭建供需平台", "跟踪督办"] {
+    for group in [
+        "激励创新创造",
+        "激发内生动力",
+        "构建保护体系",
+        "搭建供需平台",
+        "跟踪督办",
+    ] {
         assert!(res.body.contains(group), "nav group {group}");
     }
     assert!(res.body.contains("安康市专利转化运用服务平台"));
@@ -254,7 +291,12 @@ async fn session_cookie_flags() {
     let mut c = t.client();
     c.get("/login").await;
     let token = c.csrf.clone().unwrap();
-    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)]).unwrap();
+    let body = serde_urlencoded::to_string([
+        ("username", "bureau_officer"),
+        ("password", PASSWORD),
+        ("csrf", &token),
+    ])
+    .unwrap();
     let req = Request::builder()
         .method(Method::POST)
         .uri("/login")
@@ -263,8 +305,16 @@ async fn session_cookie_flags() {
         .body(Body::from(body))
         .unwrap();
     let res = t.router.clone().oneshot(req).await.unwrap();
-    let set: Vec<String> = res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
-    let session = set.iter().find(|c| c.starts_with("ipbridge_session=")).unwrap();
+    let set: Vec<String> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("ipbridge_session="))
+        .unwrap();
     assert!(session.contains("HttpOnly"));
     assert!(session.contains("SameSite=Strict"));
     assert!(!session.contains("Secure"), "no TLS configured");
@@ -274,13 +324,24 @@ async fn session_cookie_flags() {
     let mut settings = Settings::default();
     settings.server.data_dir = dir.path().to_owned();
     settings.server.behind_tls = true;
-    let app = App::open(settings, ipbridge_service::load_policy(None).unwrap()).await.unwrap();
+    let app = App::open(settings, ipbridge_service::load_policy(None).unwrap())
+        .await
+        .unwrap();
     app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap();
-    let tls = TestApp { _dir: dir, router: ipbridge_web::router(app.clone()), app };
+    let tls = TestApp {
+        _dir: dir,
+        router: ipbridge_web::router(app.clone()),
+        app,
+    };
     let mut c = tls.client();
     c.get("/login").await;
     let token = c.csrf.clone().unwrap();
-    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)]).unwrap();
+    let body = serde_urlencoded::to_string([
+        ("username", "bureau_officer"),
+        ("password", PASSWORD),
+        ("csrf", &token),
+    ])
+    .unwrap();
     let req = Request::builder()
         .method(Method::POST)
         .uri("/login")
@@ -289,11 +350,10 @@ async fn session_cookie_flags() {
         .body(Body::from(body))
         .unwrap();
     let res = tls.router.clone().oneshot(req).await.unwrap();
-    let secure = res
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|v| v.to_str().unwrap().starts_with("ipbridge_session=") && v.to_str().unwrap().contains("Secure"));
+    let secure = res.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        v.to_str().unwrap().starts_with("ipbridge_session=")
+            && v.to_str().unwrap().contains("Secure")
+    });
     assert!(secure);
 }
 
@@ -310,7 +370,10 @@ async fn five_wrong_passwords_lock_the_account_for_thirty_minutes() {
     assert!(res.body.contains("账号已锁定"), "fifth attempt locks");
     let res = c.login("enterprise_user", PASSWORD).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-    assert!(res.body.contains("账号已锁定"), "the right password is refused while locked");
+    assert!(
+        res.body.contains("账号已锁定"),
+        "the right password is refused while locked"
+    );
     // An unknown user gets the same message as a wrong password.
     let res = c.login("nobody_here", PASSWORD).await;
     assert!(res.body.contains("用户名或密码错误"));
@@ -329,7 +392,11 @@ async fn an_idle_session_ends_after_thirty_minutes() {
     t.app.clock().advance(Duration::minutes(29));
     assert_eq!(c.get("/account").await.status, StatusCode::OK);
     t.app.clock().advance(Duration::minutes(29));
-    assert_eq!(c.get("/account").await.status, StatusCode::OK, "activity keeps the session alive");
+    assert_eq!(
+        c.get("/account").await.status,
+        StatusCode::OK,
+        "activity keeps the session alive"
+    );
     t.app.clock().advance(Duration::minutes(31));
     let res = c.get("/account").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -342,10 +409,24 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let t = TestApp::new().await;
     let mut c = t.client();
     c.get("/login").await;
-    let res = c.post_raw("/login", &[("username", "bureau_officer"), ("password", PASSWORD)]).await;
+    let res = c
+        .post_raw(
+            "/login",
+            &[("username", "bureau_officer"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body.contains("页面已过期"));
-    let res = c.post_raw("/login", &[("username", "bureau_officer"), ("password", PASSWORD), ("csrf", "00ff")]).await;
+    let res = c
+        .post_raw(
+            "/login",
+            &[
+                ("username", "bureau_officer"),
+                ("password", PASSWORD),
+                ("csrf", "00ff"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(!c.cookies.contains_key("ipbridge_session"));
 
@@ -355,7 +436,12 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     other.get("/account").await;
     let foreign = other.csrf.clone().unwrap();
     c.login("bureau_officer", PASSWORD).await;
-    let res = c.post_raw("/orgs", &[("name", "伪造机构"), ("kind", "agency"), ("csrf", &foreign)]).await;
+    let res = c
+        .post_raw(
+            "/orgs",
+            &[("name", "伪造机构"), ("kind", "agency"), ("csrf", &foreign)],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     // The header form (htmx) is accepted with the right token.
     c.get("/orgs").await;
@@ -366,7 +452,9 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         .header(header::COOKIE, c.cookie_header())
         .header("x-csrf-token", token)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("kind=agency&name=%E7%9C%9F%E5%AE%9E%E6%9C%BA%E6%9E%84&active=on"))
+        .body(Body::from(
+            "kind=agency&name=%E7%9C%9F%E5%AE%9E%E6%9C%BA%E6%9E%84&active=on",
+        ))
         .unwrap();
     let res = c.send(req).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -378,17 +466,25 @@ async fn administrators_enrol_and_use_a_totp_second_factor() {
     let t = TestApp::new().await;
     let mut c = t.client();
     let res = c.login("system_admin", PASSWORD).await;
-    assert_eq!(res.location.as_deref(), Some("/account/totp"), "enrolment comes first");
+    assert_eq!(
+        res.location.as_deref(),
+        Some("/account/totp"),
+        "enrolment comes first"
+    );
     // Nothing else is reachable until enrolled.
     let res = c.get("/admin/users").await;
     assert_eq!(res.location.as_deref(), Some("/account/totp"));
     let page = c.get("/account/totp").await;
     assert!(page.body.contains("<svg"), "QR code");
     let secret = extract(&page.body, "<code class=\"secret\">", "<").unwrap();
-    let wrong = c.post("/account/totp", &[("secret", &secret), ("code", "000000")]).await;
+    let wrong = c
+        .post("/account/totp", &[("secret", &secret), ("code", "000000")])
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     let code = totp_code_at(&secret, "system_admin", t.app.now()).unwrap();
-    let ok = c.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+    let ok = c
+        .post("/account/totp", &[("secret", &secret), ("code", &code)])
+        .await;
     assert_eq!(ok.location.as_deref(), Some("/account"));
     assert_eq!(c.get("/admin/users").await.status, StatusCode::OK);
     c.post("/logout", &[]).await;
@@ -396,18 +492,26 @@ async fn administrators_enrol_and_use_a_totp_second_factor() {
     // The next login needs a code; the code just used is refused (single use), a fresh one passes.
     let res = c.login("system_admin", PASSWORD).await;
     assert!(res.location.as_deref().unwrap().starts_with("/login/totp"));
-    assert_eq!(c.get("/admin/users").await.location.as_deref(), Some("/login/totp"));
+    assert_eq!(
+        c.get("/admin/users").await.location.as_deref(),
+        Some("/login/totp")
+    );
     c.get("/login/totp").await;
     let reused = c.post("/login/totp", &[("code", &code)]).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
     assert!(reused.body.contains("动态口令错误或已使用"));
     t.app.clock().advance(Duration::seconds(31));
     let fresh = totp_code_at(&secret, "system_admin", t.app.now()).unwrap();
-    let res = c.post("/login/totp", &[("code", &fresh), ("next", "/admin/users")]).await;
+    let res = c
+        .post("/login/totp", &[("code", &fresh), ("next", "/admin/users")])
+        .await;
     assert_eq!(res.location.as_deref(), Some("/admin/users"));
     assert_eq!(c.get("/admin/users").await.status, StatusCode::OK);
     // Administrators cannot remove their own second factor.
-    assert_eq!(c.post("/account/totp/remove", &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.post("/account/totp/remove", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert!(t.audit_count(Action::TotpVerify).await >= 1);
 }
 
@@ -422,16 +526,40 @@ async fn a_new_account_must_change_its_password_first() {
         faculty_id: None,
         password: "Initial#2026".into(),
     };
-    t.app.bootstrap_account(&Actor::cli(), &new, &[Role::EnterpriseUser]).await.unwrap();
+    t.app
+        .bootstrap_account(&Actor::cli(), &new, &[Role::EnterpriseUser])
+        .await
+        .unwrap();
     let mut c = t.client();
     let res = c.login("zhang.wei", "Initial#2026").await;
     assert_eq!(res.location.as_deref(), Some("/account/password"));
-    assert_eq!(c.get("/orgs").await.location.as_deref(), Some("/account/password"));
+    assert_eq!(
+        c.get("/orgs").await.location.as_deref(),
+        Some("/account/password")
+    );
     c.get("/account/password").await;
-    let weak = c.post("/account/password", &[("current", "Initial#2026"), ("new", "abcdefgh"), ("repeat", "abcdefgh")]).await;
+    let weak = c
+        .post(
+            "/account/password",
+            &[
+                ("current", "Initial#2026"),
+                ("new", "abcdefgh"),
+                ("repeat", "abcdefgh"),
+            ],
+        )
+        .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.body.contains("至少3类"), "{}", weak.body);
-    let ok = c.post("/account/password", &[("current", "Initial#2026"), ("new", "Better#2027"), ("repeat", "Better#2027")]).await;
+    let ok = c
+        .post(
+            "/account/password",
+            &[
+                ("current", "Initial#2026"),
+                ("new", "Better#2027"),
+                ("repeat", "Better#2027"),
+            ],
+        )
+        .await;
     assert_eq!(ok.location.as_deref(), Some("/account"));
     assert_eq!(c.get("/orgs").await.status, StatusCode::OK);
 
@@ -455,7 +583,10 @@ async fn missing_permissions_are_refused_and_audited() {
     // Anonymous visitors are sent to the login page.
     let res = t.client().get("/admin/audit").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fadmin%2Faudit"));
+    assert_eq!(
+        res.location.as_deref(),
+        Some("/login?next=%2Fadmin%2Faudit")
+    );
 }
 
 #[tokio::test]
@@ -474,15 +605,30 @@ async fn the_three_administrators_are_separated() {
     assert_eq!(sec.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
     let inventor = t.user_id("inventor").await;
     sec.get(&format!("/admin/roles/{inventor}")).await;
-    let res = sec.post(&format!("/admin/roles/{inventor}"), &[("role", "inventor"), ("role", "faculty_reviewer")]).await;
+    let res = sec
+        .post(
+            &format!("/admin/roles/{inventor}"),
+            &[("role", "inventor"), ("role", "faculty_reviewer")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     // An administrator role cannot be combined with another.
-    let res = sec.post(&format!("/admin/roles/{inventor}"), &[("role", "audit_admin"), ("role", "inventor")]).await;
+    let res = sec
+        .post(
+            &format!("/admin/roles/{inventor}"),
+            &[("role", "audit_admin"), ("role", "inventor")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("三员分立"));
     // The security administrator cannot change their own roles.
     let me = t.user_id("security_admin").await;
-    let res = sec.post(&format!("/admin/roles/{me}"), &[("role", "security_admin"), ("role", "bureau_officer")]).await;
+    let res = sec
+        .post(
+            &format!("/admin/roles/{me}"),
+            &[("role", "security_admin"), ("role", "bureau_officer")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let mut aud = t.client();
@@ -505,21 +651,58 @@ async fn members_see_and_change_only_their_own_organisation() {
     let mut c = t.client();
     c.login("institution_admin", PASSWORD).await;
     let list = c.get("/orgs").await;
-    assert_eq!(list.body.matches("<a href=\"/orgs/").count(), 1, "only the own organisation is listed");
+    assert_eq!(
+        list.body.matches("<a href=\"/orgs/").count(),
+        1,
+        "only the own organisation is listed"
+    );
     assert_eq!(c.get(&format!("/orgs/{own}")).await.status, StatusCode::OK);
-    assert_eq!(c.get(&format!("/orgs/{other}")).await.status, StatusCode::NOT_FOUND, "another organisation is invisible");
-    let before = t.app.org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other)).await.unwrap().1.len();
-    let res = c.post(&format!("/orgs/{other}/faculties"), &[("name", "越权学院")]).await;
+    assert_eq!(
+        c.get(&format!("/orgs/{other}")).await.status,
+        StatusCode::NOT_FOUND,
+        "another organisation is invisible"
+    );
+    let before = t
+        .app
+        .org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other))
+        .await
+        .unwrap()
+        .1
+        .len();
+    let res = c
+        .post(&format!("/orgs/{other}/faculties"), &[("name", "越权学院")])
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let res = c.post(&format!("/orgs/{other}/contact"), &[("contact_name", "越权"), ("address", "x")]).await;
+    let res = c
+        .post(
+            &format!("/orgs/{other}/contact"),
+            &[("contact_name", "越权"), ("address", "x")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let after = t.app.org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other)).await.unwrap().1.len();
+    let after = t
+        .app
+        .org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other))
+        .await
+        .unwrap()
+        .1
+        .len();
     assert_eq!(before, after);
-    let res = c.post(&format!("/orgs/{own}/faculties"), &[("name", "新能源学院")]).await;
+    let res = c
+        .post(&format!("/orgs/{own}/faculties"), &[("name", "新能源学院")])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert!(c.get(&format!("/orgs/{own}")).await.body.contains("新能源学院"));
+    assert!(
+        c.get(&format!("/orgs/{own}"))
+            .await
+            .body
+            .contains("新能源学院")
+    );
     // Editing the register itself is the bureau's.
-    assert_eq!(c.get(&format!("/orgs/{own}/edit")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get(&format!("/orgs/{own}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -529,17 +712,46 @@ async fn the_bureau_creates_organisations_with_validated_credit_codes() {
     c.login("bureau_officer", PASSWORD).await;
     c.get("/orgs/new").await;
     let bad = c
-        .post("/orgs", &[("kind", "enterprise"), ("name", "旬阳某某科技有限公司"), ("credit_code", "914403001922038217"), ("county_code", "610981"), ("active", "on")])
+        .post(
+            "/orgs",
+            &[
+                ("kind", "enterprise"),
+                ("name", "旬阳某某科技有限公司"),
+                ("credit_code", "914403001922038217"),
+                ("county_code", "610981"),
+                ("active", "on"),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("校验位错误"), "{}", bad.body);
-    assert!(bad.body.contains("旬阳某某科技有限公司"), "the form keeps the input");
+    assert!(
+        bad.body.contains("旬阳某某科技有限公司"),
+        "the form keeps the input"
+    );
     let ok = c
-        .post("/orgs", &[("kind", "enterprise"), ("name", "旬阳某某科技有限公司"), ("credit_code", "914403001922038216"), ("county_code", "610981"), ("active", "on")])
+        .post(
+            "/orgs",
+            &[
+                ("kind", "enterprise"),
+                ("name", "旬阳某某科技有限公司"),
+                ("credit_code", "914403001922038216"),
+                ("county_code", "610981"),
+                ("active", "on"),
+            ],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let dup = c
-        .post("/orgs", &[("kind", "enterprise"), ("name", "另一家公司"), ("credit_code", "914403001922038216"), ("county_code", "610981")])
+        .post(
+            "/orgs",
+            &[
+                ("kind", "enterprise"),
+                ("name", "另一家公司"),
+                ("credit_code", "914403001922038216"),
+                ("county_code", "610981"),
+            ],
+        )
         .await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.body.contains("该统一社会信用代码已登记"));
@@ -551,7 +763,16 @@ fn concrete(path: &str, own_org: i64, victim_user: i64) -> String {
     let org_path = path.starts_with("/orgs/");
     path.replace("{name}", "app.css")
         .replace("{faculty}", "1")
-        .replace("{id}", &if org_path { own_org.to_string() } else if path.starts_with("/chains") { "1".into() } else { victim_user.to_string() })
+        .replace(
+            "{id}",
+            &if org_path {
+                own_org.to_string()
+            } else if path.starts_with("/chains") {
+                "1".into()
+            } else {
+                victim_user.to_string()
+            },
+        )
 }
 
 #[tokio::test]
@@ -567,39 +788,87 @@ async fn every_route_declares_its_access_and_the_guard_enforces_it_for_every_rol
     let mut anon = t.client();
     for spec in table.specs() {
         let path = concrete(spec.path, 1, victim);
-        let res = if spec.method == Method::GET { anon.get(&path).await } else { anon.post(&path, &[]).await };
+        let res = if spec.method == Method::GET {
+            anon.get(&path).await
+        } else {
+            anon.post(&path, &[]).await
+        };
         match spec.access {
             Access::Public => assert!(
-                res.status != StatusCode::FORBIDDEN && !res.location.as_deref().is_some_and(|l| l.starts_with("/login?")),
+                res.status != StatusCode::FORBIDDEN
+                    && !res
+                        .location
+                        .as_deref()
+                        .is_some_and(|l| l.starts_with("/login?")),
                 "anonymous {} {path}: {}",
                 spec.method,
                 res.status
             ),
             _ if spec.method == Method::GET => {
-                assert!(res.location.as_deref().is_some_and(|l| l.starts_with("/login?next=")), "anonymous GET {path}: {}", res.status)
+                assert!(
+                    res.location
+                        .as_deref()
+                        .is_some_and(|l| l.starts_with("/login?next=")),
+                    "anonymous GET {path}: {}",
+                    res.status
+                )
             }
-            _ => assert_eq!(res.status, StatusCode::UNAUTHORIZED, "anonymous POST {path}"),
+            _ => assert_eq!(
+                res.status,
+                StatusCode::UNAUTHORIZED,
+                "anonymous POST {path}"
+            ),
         }
         checked += 1;
     }
 
     // Object rules refuse a few allowed routes for some roles by design; listed here with the reason.
-    let object_rule = |role: Role, path: &str| path == "/account/totp/remove" && role.is_administrator();
+    let object_rule =
+        |role: Role, path: &str| path == "/account/totp/remove" && role.is_administrator();
 
     for role in Role::ALL.into_iter().filter(|r| *r != Role::AgencyUser) {
         let user = t.app.account_by_name(role.code()).await.unwrap();
         let mut c = t.client();
         c.login_complete(role.code(), &mut secrets).await;
-        let own_org = if user.can(Permission::ManageOrgs) { t.org_id(OrgKind::Agency, 0).await } else { user.org_id.get() };
-        for spec in table.specs().iter().filter(|s| s.path != "/logout" && s.path != "/login") {
+        let own_org = if user.can(Permission::ManageOrgs) {
+            t.org_id(OrgKind::Agency, 0).await
+        } else {
+            user.org_id.get()
+        };
+        for spec in table
+            .specs()
+            .iter()
+            .filter(|s| s.path != "/logout" && s.path != "/login")
+        {
             let path = concrete(spec.path, own_org, victim);
-            let res = if spec.method == Method::GET { c.get(&path).await } else { c.post(&path, &[]).await };
+            let res = if spec.method == Method::GET {
+                c.get(&path).await
+            } else {
+                c.post(&path, &[]).await
+            };
             let allowed = spec.access.allows(|p| user.can(p));
             if allowed && !object_rule(role, &path) {
-                assert_ne!(res.status, StatusCode::FORBIDDEN, "{role} {} {path} should pass: {}", spec.method, res.body);
-                assert!(!res.location.as_deref().is_some_and(|l| l.starts_with("/login")), "{role} {} {path} lost its session", spec.method);
+                assert_ne!(
+                    res.status,
+                    StatusCode::FORBIDDEN,
+                    "{role} {} {path} should pass: {}",
+                    spec.method,
+                    res.body
+                );
+                assert!(
+                    !res.location
+                        .as_deref()
+                        .is_some_and(|l| l.starts_with("/login")),
+                    "{role} {} {path} lost its session",
+                    spec.method
+                );
             } else {
-                assert_eq!(res.status, StatusCode::FORBIDDEN, "{role} {} {path} should be refused", spec.method);
+                assert_eq!(
+                    res.status,
+                    StatusCode::FORBIDDEN,
+                    "{role} {} {path} should be refused",
+                    spec.method
+                );
             }
             checked += 1;
         }
@@ -620,11 +889,24 @@ async fn a_route_registered_without_a_declaration_is_refused() {
     // Someone adds a route straight to the axum router, bypassing the declaration table.
     let router: Router = routes
         .route("/sneaky", get(|| async { "secret" }))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ipbridge_web::guard::guard))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ipbridge_web::guard::guard,
+        ))
         .with_state(state);
-    let res = router.oneshot(Request::builder().uri("/sneaky").body(Body::empty()).unwrap()).await.unwrap();
+    let res = router
+        .oneshot(
+            Request::builder()
+                .uri("/sneaky")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
     assert!(!String::from_utf8_lossy(&body).contains("secret"));
 }
 
@@ -637,25 +919,71 @@ async fn the_system_administrator_manages_accounts() {
     let org = t.org_id(OrgKind::Institution, 0).await.to_string();
     c.get("/admin/users/new").await;
     let res = c
-        .post("/admin/users", &[("username", "wang.fang"), ("display_name", "王芳"), ("org_id", &org), ("password", "Start#2026x")])
+        .post(
+            "/admin/users",
+            &[
+                ("username", "wang.fang"),
+                ("display_name", "王芳"),
+                ("org_id", &org),
+                ("password", "Start#2026x"),
+            ],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let id = t.user_id("wang.fang").await;
-    let user = t.app.account(&Actor::cli(), ipbridge_domain::org::UserId::new(id)).await.unwrap();
-    assert!(user.roles.is_empty(), "roles come from the security administrator");
+    let user = t
+        .app
+        .account(&Actor::cli(), ipbridge_domain::org::UserId::new(id))
+        .await
+        .unwrap();
+    assert!(
+        user.roles.is_empty(),
+        "roles come from the security administrator"
+    );
     assert!(user.must_change_password);
     let dup = c
-        .post("/admin/users", &[("username", "wang.fang"), ("display_name", "王芳"), ("org_id", &org), ("password", "Start#2026x")])
+        .post(
+            "/admin/users",
+            &[
+                ("username", "wang.fang"),
+                ("display_name", "王芳"),
+                ("org_id", &org),
+                ("password", "Start#2026x"),
+            ],
+        )
         .await;
     assert!(dup.body.contains("用户名已被使用"));
     // Reset shows a temporary password once, and the user must change it.
-    let res = c.post(&format!("/admin/users/{id}/reset-password"), &[]).await;
+    let res = c
+        .post(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
     let temp = extract(&res.body, "临时密码：<code class=\"secret\">", "<").unwrap();
     let mut u = t.client();
-    assert_eq!(u.login("wang.fang", &temp).await.location.as_deref(), Some("/account/password"));
+    assert_eq!(
+        u.login("wang.fang", &temp).await.location.as_deref(),
+        Some("/account/password")
+    );
     // Disabling ends the session and refuses logins.
     c.post(&format!("/admin/users/{id}/disable"), &[]).await;
-    assert!(u.get("/account/password").await.location.unwrap().starts_with("/login"));
-    assert!(u.login("wang.fang", &temp).await.body.contains("账号已停用"));
-    assert_eq!(t.app.list_accounts(&Actor::cli(), &UserFilter::default()).await.unwrap().total, 15);
+    assert!(
+        u.get("/account/password")
+            .await
+            .location
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert!(
+        u.login("wang.fang", &temp)
+            .await
+            .body
+            .contains("账号已停用")
+    );
+    assert_eq!(
+        t.app
+            .list_accounts(&Actor::cli(), &UserFilter::default())
+            .await
+            .unwrap()
+            .total,
+        15
+    );
 }

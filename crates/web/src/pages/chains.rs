@@ -4,9 +4,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use ipbridge_service::StoredChain;
 use ipbridge_service::chains::ChainForm;
 use ipbridge_service::{FieldErrors, ServiceError};
-use ipbridge_service::StoredChain;
 use serde::Deserialize;
 
 use super::{Chrome, redirect_with_flash, render, render_with};
@@ -23,7 +23,8 @@ struct ChainsPage {
 
 /// The chain list.
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    ctx.actor.authorise(ipbridge_domain::Permission::ManageChains)?;
+    ctx.actor
+        .authorise(ipbridge_domain::Permission::ManageChains)?;
     Ok(render(&ChainsPage {
         chrome: Chrome::new(&state, &ctx, "重点产业链", "chains"),
         chains: state.app.chains().await?,
@@ -71,9 +72,24 @@ struct ChainFormPage {
     errors: FieldErrors,
 }
 
-fn page(state: &AppState, ctx: &Ctx, action: String, is_new: bool, form: ChainForm, errors: FieldErrors) -> axum::response::Response {
-    let heading = if is_new { "新增产业链".to_owned() } else { format!("编辑产业链：{}", form.name) };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    action: String,
+    is_new: bool,
+    form: ChainForm,
+    errors: FieldErrors,
+) -> axum::response::Response {
+    let heading = if is_new {
+        "新增产业链".to_owned()
+    } else {
+        format!("编辑产业链：{}", form.name)
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     render_with(
         status,
         &ChainFormPage {
@@ -89,7 +105,11 @@ fn page(state: &AppState, ctx: &Ctx, action: String, is_new: bool, form: ChainFo
 
 fn conflict(c: ipbridge_service::Conflict) -> FieldErrors {
     let mut e = FieldErrors::new();
-    let field = if matches!(c, ipbridge_service::Conflict::ChainCode) { "code" } else { "name" };
+    let field = if matches!(c, ipbridge_service::Conflict::ChainCode) {
+        "code"
+    } else {
+        "name"
+    };
     e.add(field, c.to_string());
     e
 }
@@ -100,16 +120,40 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         active: true,
         ..ChainForm::default()
     };
-    Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, FieldErrors::new()))
+    Ok(page(
+        &state,
+        &ctx,
+        paths::CHAINS.into(),
+        true,
+        form,
+        FieldErrors::new(),
+    ))
 }
 
 /// Creates a chain.
-pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<ChainInput>) -> WebResult {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<ChainInput>,
+) -> WebResult {
     let form = input.into_form();
     match state.app.create_chain(&ctx.actor, &form).await {
-        Ok(_) => Ok(redirect_with_flash(paths::CHAINS, "success", "产业链已新增。")),
-        Err(ServiceError::Invalid(e)) => Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, e)),
-        Err(ServiceError::Conflict(c)) => Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, conflict(c))),
+        Ok(_) => Ok(redirect_with_flash(
+            paths::CHAINS,
+            "success",
+            "产业链已新增。",
+        )),
+        Err(ServiceError::Invalid(e)) => {
+            Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, e))
+        }
+        Err(ServiceError::Conflict(c)) => Ok(page(
+            &state,
+            &ctx,
+            paths::CHAINS.into(),
+            true,
+            form,
+            conflict(c),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -117,19 +161,42 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<C
 /// Edit form.
 pub async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let chain = state.app.chain(&ctx.actor, id).await?;
-    Ok(page(&state, &ctx, paths::chain(id), false, ChainForm::from_chain(&chain), FieldErrors::new()))
+    Ok(page(
+        &state,
+        &ctx,
+        paths::chain(id),
+        false,
+        ChainForm::from_chain(&chain),
+        FieldErrors::new(),
+    ))
 }
 
 /// Saves a chain.
-pub async fn update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(input): Form<ChainInput>) -> WebResult {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<ChainInput>,
+) -> WebResult {
     let mut form = input.into_form();
     match state.app.update_chain(&ctx.actor, id, &form).await {
-        Ok(()) => Ok(redirect_with_flash(paths::CHAINS, "success", "产业链已保存。")),
+        Ok(()) => Ok(redirect_with_flash(
+            paths::CHAINS,
+            "success",
+            "产业链已保存。",
+        )),
         Err(ServiceError::Invalid(e)) => {
             form.code = state.app.chain(&ctx.actor, id).await?.code;
             Ok(page(&state, &ctx, paths::chain(id), false, form, e))
         }
-        Err(ServiceError::Conflict(c)) => Ok(page(&state, &ctx, paths::chain(id), false, form, conflict(c))),
+        Err(ServiceError::Conflict(c)) => Ok(page(
+            &state,
+            &ctx,
+            paths::chain(id),
+            false,
+            form,
+            conflict(c),
+        )),
         Err(e) => Err(e.into()),
     }
 }

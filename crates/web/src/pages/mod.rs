@@ -98,11 +98,21 @@ impl Chrome {
             .map(|g| {
                 let mut items: Vec<NavItem> = policy
                     .measures_in_group(g.number)
-                    .map(|m| item(&format!("measure-{}", m.number), &format!("/#measure-{}", m.number), &format!("{}. {}", m.number, m.title)))
+                    .map(|m| {
+                        item(
+                            &format!("measure-{}", m.number),
+                            &format!("/#measure-{}", m.number),
+                            &format!("{}. {}", m.number, m.title),
+                        )
+                    })
                     .collect();
                 if items.is_empty() && !g.text.is_empty() {
                     // The closing part (跟踪督办) has no numbered measure, only its paragraph.
-                    items.push(item(&format!("group-{}", g.number), &format!("/#group-{}", g.number), &g.title));
+                    items.push(item(
+                        &format!("group-{}", g.number),
+                        &format!("/#group-{}", g.number),
+                        &g.title,
+                    ));
                 }
                 NavGroup {
                     title: g.nav_title.clone(),
@@ -113,7 +123,15 @@ impl Chrome {
             .collect();
         let mut admin = Vec::new();
         if ctx.user().is_some() {
-            admin.push(item("orgs", crate::paths::ORGS, if ctx.can(Permission::ViewAllOrgs) { "机构管理" } else { "本单位" }));
+            admin.push(item(
+                "orgs",
+                crate::paths::ORGS,
+                if ctx.can(Permission::ViewAllOrgs) {
+                    "机构管理"
+                } else {
+                    "本单位"
+                },
+            ));
         }
         if ctx.can(Permission::ManageChains) {
             admin.push(item("chains", crate::paths::CHAINS, "重点产业链"));
@@ -144,7 +162,13 @@ impl Chrome {
             user: ctx.user().map(|s| ChromeUser {
                 display_name: s.user.display_name.clone(),
                 org_name: s.user.org_name.clone(),
-                roles: s.user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
+                roles: s
+                    .user
+                    .roles
+                    .iter()
+                    .map(|r| r.label())
+                    .collect::<Vec<_>>()
+                    .join("、"),
             }),
             pending: ctx.session.as_ref().is_some_and(|s| !s.is_complete()),
             nav,
@@ -202,9 +226,11 @@ pub fn render_error_page(state: &AppState, ctx: &Ctx, code: ErrorCode, message: 
         heading,
         message: message.to_owned(),
         code: code.code(),
-        show_login: ctx.session.is_none() && matches!(code, ErrorCode::Unauthenticated | ErrorCode::Forbidden),
+        show_login: ctx.session.is_none()
+            && matches!(code, ErrorCode::Unauthenticated | ErrorCode::Forbidden),
     };
-    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     render_with(status, &page)
 }
 
@@ -248,7 +274,12 @@ struct HomePage {
 /// The home page: the city's measures with their responsible departments.
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let policy = &state.app.policy;
-    let dept = |code: &str| policy.department(code).map(|d| d.name.clone()).unwrap_or_else(|| code.to_owned());
+    let dept = |code: &str| {
+        policy
+            .department(code)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
     let groups = policy
         .measure_groups
         .iter()
@@ -263,18 +294,34 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
                     title: m.title.clone(),
                     text: m.text.clone(),
                     lead: m.lead_department().map(dept).unwrap_or_default(),
-                    co: m.co_departments().iter().map(|c| dept(c)).collect::<Vec<_>>().join("、"),
+                    co: m
+                        .co_departments()
+                        .iter()
+                        .map(|c| dept(c))
+                        .collect::<Vec<_>>()
+                        .join("、"),
                     counties: m.counties_implement,
                 })
                 .collect(),
         })
         .collect();
     let last_login = ctx.user().and_then(|s| {
-        s.user
-            .last_login_at
-            .map(|t| format!("{}，来自 {}", china_time(t).format("%Y-%m-%d %H:%M"), s.user.last_login_ip.clone().unwrap_or_default()))
+        s.user.last_login_at.map(|t| {
+            format!(
+                "{}，来自 {}",
+                china_time(t).format("%Y-%m-%d %H:%M"),
+                s.user.last_login_ip.clone().unwrap_or_default()
+            )
+        })
     });
-    let chains = state.app.chains().await?.into_iter().filter(|c| c.active).map(|c| c.name).collect();
+    let chains = state
+        .app
+        .chains()
+        .await?
+        .into_iter()
+        .filter(|c| c.active)
+        .map(|c| c.name)
+        .collect();
     let page = HomePage {
         chrome: Chrome::new(&state, &ctx, "首页", "home"),
         document_title: policy.document.title.clone(),
@@ -303,7 +350,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -313,7 +360,11 @@ fn thousands(n: u64) -> String {
 
 /// The 404 page for any path no route matches (no route, so no guard: an anonymous layout).
 pub async fn not_found(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
     let ctx = Ctx {
         actor: ipbridge_service::Actor::anonymous("unknown", request_id.clone()),
         session: None,
@@ -322,7 +373,12 @@ pub async fn not_found(State(state): State<AppState>, headers: axum::http::Heade
         flash: None,
         path: String::new(),
     };
-    render_error_page(&state, &ctx, ErrorCode::NotFound, "您访问的页面不存在，请检查地址是否正确")
+    render_error_page(
+        &state,
+        &ctx,
+        ErrorCode::NotFound,
+        "您访问的页面不存在，请检查地址是否正确",
+    )
 }
 
 /// Liveness probe for load balancers and monitoring.

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use ipbridge_domain::Permission;
 use ipbridge_domain::org::{Faculty, FacultyId, InstitutionKind, Org, OrgId, OrgKind};
 use ipbridge_domain::policy::{County, Department};
+use ipbridge_service::OrgFilter;
 use ipbridge_service::orgs::OrgForm;
 use ipbridge_service::{FieldErrors, ServiceError};
-use ipbridge_service::OrgFilter;
 use serde::Deserialize;
 
 use super::admin::{PAGE_SIZE, Pager};
@@ -55,7 +55,9 @@ struct OrgsPage {
 }
 
 fn county_name(state: &AppState, code: Option<&str>) -> String {
-    code.and_then(|c| state.app.policy.county(c)).map(|c| c.name.clone()).unwrap_or_default()
+    code.and_then(|c| state.app.policy.county(c))
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
 }
 
 fn kind_label(o: &Org) -> String {
@@ -91,7 +93,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OrgQu
             id: o.id,
             name: o.name.clone(),
             kind: kind_label(o),
-            credit_code: o.credit_code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            credit_code: o
+                .credit_code
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
             county: county_name(&state, o.county_code.as_deref()),
             active: o.active,
         })
@@ -162,8 +168,19 @@ struct OrgFormPage {
     errors: FieldErrors,
 }
 
-fn form_page(state: &AppState, ctx: &Ctx, heading: String, action: String, form: OrgForm, errors: FieldErrors) -> axum::response::Response {
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    heading: String,
+    action: String,
+    form: OrgForm,
+    errors: FieldErrors,
+) -> axum::response::Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     render_with(
         status,
         &OrgFormPage {
@@ -172,7 +189,10 @@ fn form_page(state: &AppState, ctx: &Ctx, heading: String, action: String, form:
             action,
             form,
             kinds: OrgKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
-            institution_kinds: InstitutionKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+            institution_kinds: InstitutionKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.label()))
+                .collect(),
             counties: state.app.policy.counties.clone(),
             departments: state.app.policy.departments.clone(),
             errors,
@@ -196,16 +216,45 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         active: true,
         ..OrgForm::default()
     };
-    Ok(form_page(&state, &ctx, "新建机构".into(), paths::ORGS.into(), form, FieldErrors::new()))
+    Ok(form_page(
+        &state,
+        &ctx,
+        "新建机构".into(),
+        paths::ORGS.into(),
+        form,
+        FieldErrors::new(),
+    ))
 }
 
 /// Creates an organisation.
-pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<OrgFormInput>) -> WebResult {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<OrgFormInput>,
+) -> WebResult {
     let form = input.into_form();
     match state.app.create_org(&ctx.actor, &form).await {
-        Ok(id) => Ok(redirect_with_flash(&paths::org(id), "success", "机构已创建。")),
-        Err(ServiceError::Invalid(errors)) => Ok(form_page(&state, &ctx, "新建机构".into(), paths::ORGS.into(), form, errors)),
-        Err(ServiceError::Conflict(c)) => Ok(form_page(&state, &ctx, "新建机构".into(), paths::ORGS.into(), form, conflict_errors(c))),
+        Ok(id) => Ok(redirect_with_flash(
+            &paths::org(id),
+            "success",
+            "机构已创建。",
+        )),
+        Err(ServiceError::Invalid(errors)) => Ok(form_page(
+            &state,
+            &ctx,
+            "新建机构".into(),
+            paths::ORGS.into(),
+            form,
+            errors,
+        )),
+        Err(ServiceError::Conflict(c)) => Ok(form_page(
+            &state,
+            &ctx,
+            "新建机构".into(),
+            paths::ORGS.into(),
+            form,
+            conflict_errors(c),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -228,7 +277,11 @@ async fn org_page(state: &AppState, ctx: &Ctx, id: OrgId, errors: FieldErrors) -
     let (org, faculties) = state.app.org(&ctx.actor, id).await?;
     let own = ctx.user().is_some_and(|s| s.user.org_id == id);
     let can_edit = ctx.can(Permission::ManageOrgs);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(render_with(
         status,
         &OrgPage {
@@ -258,17 +311,51 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
 /// The edit form (bureau).
 pub async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let (org, _) = state.app.org(&ctx.actor, OrgId::new(id)).await?;
-    Ok(form_page(&state, &ctx, format!("编辑机构：{}", org.name), paths::org(id), OrgForm::from_org(&org), FieldErrors::new()))
+    Ok(form_page(
+        &state,
+        &ctx,
+        format!("编辑机构：{}", org.name),
+        paths::org(id),
+        OrgForm::from_org(&org),
+        FieldErrors::new(),
+    ))
 }
 
 /// Saves an organisation (bureau).
-pub async fn update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(input): Form<OrgFormInput>) -> WebResult {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<OrgFormInput>,
+) -> WebResult {
     let form = input.into_form();
     let heading = format!("编辑机构：{}", form.name);
-    match state.app.update_org(&ctx.actor, OrgId::new(id), &form).await {
-        Ok(()) => Ok(redirect_with_flash(&paths::org(id), "success", "机构信息已保存。")),
-        Err(ServiceError::Invalid(errors)) => Ok(form_page(&state, &ctx, heading, paths::org(id), form, errors)),
-        Err(ServiceError::Conflict(c)) => Ok(form_page(&state, &ctx, heading, paths::org(id), form, conflict_errors(c))),
+    match state
+        .app
+        .update_org(&ctx.actor, OrgId::new(id), &form)
+        .await
+    {
+        Ok(()) => Ok(redirect_with_flash(
+            &paths::org(id),
+            "success",
+            "机构信息已保存。",
+        )),
+        Err(ServiceError::Invalid(errors)) => Ok(form_page(
+            &state,
+            &ctx,
+            heading,
+            paths::org(id),
+            form,
+            errors,
+        )),
+        Err(ServiceError::Conflict(c)) => Ok(form_page(
+            &state,
+            &ctx,
+            heading,
+            paths::org(id),
+            form,
+            conflict_errors(c),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -283,9 +370,21 @@ pub struct ContactForm {
 }
 
 /// Saves one's own organisation's contact person and address.
-pub async fn update_contact(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ContactForm>) -> WebResult {
-    state.app.update_own_org_contact(&ctx.actor, OrgId::new(id), &f.contact_name, &f.address).await?;
-    Ok(redirect_with_flash(&paths::org(id), "success", "联系信息已保存。"))
+pub async fn update_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ContactForm>,
+) -> WebResult {
+    state
+        .app
+        .update_own_org_contact(&ctx.actor, OrgId::new(id), &f.contact_name, &f.address)
+        .await?;
+    Ok(redirect_with_flash(
+        &paths::org(id),
+        "success",
+        "联系信息已保存。",
+    ))
 }
 
 /// A faculty name as posted.
@@ -296,10 +395,19 @@ pub struct FacultyForm {
 }
 
 /// Adds a faculty.
-pub async fn add_faculty(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<FacultyForm>) -> WebResult {
+pub async fn add_faculty(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<FacultyForm>,
+) -> WebResult {
     let org = OrgId::new(id);
     match state.app.add_faculty(&ctx.actor, org, &f.name).await {
-        Ok(_) => Ok(redirect_with_flash(&paths::org(id), "success", "院系已添加。")),
+        Ok(_) => Ok(redirect_with_flash(
+            &paths::org(id),
+            "success",
+            "院系已添加。",
+        )),
         Err(ServiceError::Invalid(errors)) => org_page(&state, &ctx, org, errors).await,
         Err(ServiceError::Conflict(c)) => {
             let mut e = FieldErrors::new();
@@ -322,8 +430,16 @@ pub async fn rename_faculty(
     if !faculties.iter().any(|x| x.id.get() == faculty) {
         return Err(ServiceError::NotFound.into());
     }
-    match state.app.rename_faculty(&ctx.actor, FacultyId::new(faculty), &f.name).await {
-        Ok(()) => Ok(redirect_with_flash(&paths::org(id), "success", "院系名称已修改。")),
+    match state
+        .app
+        .rename_faculty(&ctx.actor, FacultyId::new(faculty), &f.name)
+        .await
+    {
+        Ok(()) => Ok(redirect_with_flash(
+            &paths::org(id),
+            "success",
+            "院系名称已修改。",
+        )),
         Err(ServiceError::Invalid(errors)) => org_page(&state, &ctx, org, errors).await,
         Err(ServiceError::Conflict(c)) => {
             let mut e = FieldErrors::new();
