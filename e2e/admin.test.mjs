@@ -29,19 +29,16 @@ async function submitCode(page, formAction, code) {
 }
 
 describe('audit administrator', () => {
-  test('TOTP enrolment, audit log, xlsx export, code at the next login', async (t) => {
+  test('TOTP enrolment, audit log, xlsx export, code at the next login', async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', acceptDownloads: true });
     const page = await context.newPage();
     try {
       // --- First login: the password is right, but the account has no second factor yet.
       await submitLogin(page, server.base, 'audit_admin');
-      const landed = pathname(page);
-      await t.test('after the password an administrator is sent straight to /account/totp', {
-        todo: 'platform bug: POST /login redirects to `next` (/) even when the session must enrol TOTP; see report',
-      }, () => {
-        assert.equal(landed, '/account/totp');
-      });
-      // Whatever page it landed on, the session is not usable yet.
+      // A pending step comes first: straight to the enrolment page, and nothing else opens meanwhile.
+      assert.equal(pathname(page), '/account/totp');
+      assert.match(await page.locator('header.site .who').innerText(), /请完成登录步骤/);
+      await page.goto(`${server.base}/`);
       assert.match(await page.locator('header.site .who').innerText(), /请完成登录步骤/);
 
       // Any protected page leads to the enrolment step.
