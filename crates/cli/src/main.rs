@@ -94,6 +94,11 @@ enum UserCommand {
         /// Login name.
         username: String,
     },
+    /// Remove an account's TOTP second factor (lost phone); administrators enrol again at next login.
+    ResetTotp {
+        /// Login name.
+        username: String,
+    },
     /// Lift a lockout.
     Unlock {
         /// Login name.
@@ -139,17 +144,11 @@ fn settings(cli: &Cli) -> Result<Settings> {
 
 fn init_logging(level: &str) {
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("start async runtime")
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start async runtime")
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -158,9 +157,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", ipbridge_service::config::EXAMPLE_CONFIG);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Policy {
-            command: PolicyCommand::Check { file },
-        } => {
+        Command::Policy { command: PolicyCommand::Check { file } } => {
             let policy = ipbridge_service::load_policy(Some(file))?;
             println!(
                 "OK {}: {} {}，{} 条措施，{} 个部门，{} 个县（市、区）及开发区，{} 条产业链，{} 项目标",
@@ -209,17 +206,18 @@ async fn run_async(cli: Cli, settings: Settings) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { command } => user(settings, command).await,
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let app = open(settings).await?;
-            let report = app.verify_audit().await?;
+        Command::Audit { command: AuditCommand::Verify } => {
+            // Opened without migrating or starting the application: verification writes nothing.
+            let path = settings.server.data_dir.join(ipbridge_service::DATABASE_FILE);
+            if !path.is_file() {
+                bail!("no database at {}", path.display());
+            }
+            let db = ipbridge_service::Db::open(&path).await?;
+            let report = ipbridge_service::audit::verify_audit(&db).await?;
+            db.close().await;
             match report.first_break {
                 None => {
-                    println!(
-                        "OK: {} audit records verified, SM3 chain intact",
-                        report.checked
-                    );
+                    println!("OK: {} audit records verified, SM3 chain intact", report.checked);
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(b) => {
@@ -227,10 +225,7 @@ async fn run_async(cli: Cli, settings: Settings) -> Result<ExitCode> {
                         ChainBreak::Altered { seq } | ChainBreak::Unlinked { seq } => seq,
                         ChainBreak::Gap { expected, .. } => expected,
                     };
-                    println!(
-                        "BROKEN at record {seq}: {b} ({} records before it verified)",
-                        report.checked
-                    );
+                    println!("BROKEN at record {seq}: {b} ({} records before it verified)", report.checked);
                     Ok(ExitCode::from(2))
                 }
             }
@@ -242,13 +237,8 @@ async fn run_async(cli: Cli, settings: Settings) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file } => {
-            let report =
-                ipbridge_service::maintenance::restore(&settings.server.data_dir, &file).await?;
-            println!(
-                "restored {} into {}",
-                file.display(),
-                settings.server.data_dir.display()
-            );
+            let report = ipbridge_service::maintenance::restore(&settings.server.data_dir, &file).await?;
+            println!("restored {} into {}", file.display(), settings.server.data_dir.display());
             if let Some(prev) = report.previous {
                 println!("the replaced database was kept as {}", prev.display());
             }
@@ -266,43 +256,25 @@ async fn ipbridge_store_open(dir: &Path) -> Result<ipbridge_service::Db> {
 
 async fn serve(settings: Settings, demo: bool) -> Result<ExitCode> {
     let addr = settings.server.addr;
+    for warning in settings.baseline_warnings() {
+        tracing::warn!("{warning}");
+    }
     let app = open(settings).await?;
     if demo {
-        let password = std::env::var("IPBRIDGE_DEMO_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty());
+        let password = std::env::var("IPBRIDGE_DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
         match app.seed_demo(&Actor::cli(), password.as_deref()).await {
             Ok(Some(accounts)) => {
-                println!(
-                    "演示数据已生成。演示账号（密码只显示这一次）/ demo accounts (passwords shown once):"
-                );
+                println!("演示数据已生成。演示账号（密码只显示这一次）/ demo accounts (passwords shown once):");
                 for a in &accounts {
-                    let shown = if password.is_some() {
-                        "(IPBRIDGE_DEMO_PASSWORD)"
-                    } else {
-                        a.password.as_str()
-                    };
-                    println!(
-                        "  {:<20} {:<24} {}  [{}]",
-                        a.username,
-                        shown,
-                        a.role.label(),
-                        a.org_name
-                    );
+                    let shown = if password.is_some() { "(IPBRIDGE_DEMO_PASSWORD)" } else { a.password.as_str() };
+                    println!("  {:<20} {:<24} {}  [{}]", a.username, shown, a.role.label(), a.org_name);
                 }
                 println!("系统、安全、审计管理员首次登录须绑定动态口令（TOTP）。");
             }
-            Ok(None) => println!(
-                "数据目录已有数据，未生成演示数据 / data directory not empty: demo data not added"
-            ),
-            Err(ServiceError::Invalid(e)) => bail!(
-                "{}",
-                e.0.values()
-                    .flatten()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            Ok(None) => println!("数据目录已有数据，未生成演示数据 / data directory not empty: demo data not added"),
+            Err(ServiceError::Invalid(e)) => {
+                bail!("{}", e.0.values().flatten().cloned().collect::<Vec<_>>().join("; "))
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -311,9 +283,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<ExitCode> {
             "尚无任何账号 / no accounts yet: create the first system administrator with `ipbridge user add admin --role system_admin` (password from standard input)"
         );
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listen on {addr}"))?;
     tracing::info!(%addr, data_dir = %app.settings.server.data_dir.display(), city = %app.policy.city.name, "ipbridge listening: http://{addr}/");
     ipbridge_web::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
@@ -365,15 +335,9 @@ fn read_password() -> Result<String> {
 
 fn invalid_message(e: ServiceError) -> anyhow::Error {
     match e {
-        ServiceError::Invalid(fields) => anyhow!(
-            "{}",
-            fields
-                .0
-                .iter()
-                .map(|(k, v)| format!("{k}: {}", v.join("; ")))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        ServiceError::Invalid(fields) => {
+            anyhow!("{}", fields.0.iter().map(|(k, v)| format!("{k}: {}", v.join("; "))).collect::<Vec<_>>().join("; "))
+        }
         ServiceError::Conflict(c) => anyhow!("{c}"),
         ServiceError::NotFound => anyhow!("not found / 未找到"),
         other => other.into(),
@@ -384,34 +348,18 @@ async fn user(settings: Settings, command: UserCommand) -> Result<ExitCode> {
     let app = open(settings).await?;
     let actor = Actor::cli();
     match command {
-        UserCommand::Add {
-            username,
-            roles,
-            display_name,
-            org,
-        } => {
+        UserCommand::Add { username, roles, display_name, org } => {
             let roles = roles
                 .iter()
                 .map(|r| {
-                    r.parse::<Role>().map_err(|_| {
-                        anyhow!(
-                            "unknown role {r:?}; roles: {}",
-                            Role::ALL.map(|r| r.code()).join(", ")
-                        )
-                    })
+                    r.parse::<Role>()
+                        .map_err(|_| anyhow!("unknown role {r:?}; roles: {}", Role::ALL.map(|r| r.code()).join(", ")))
                 })
                 .collect::<Result<Vec<_>>>()?;
             let org_id = match org {
                 Some(name) => {
-                    let page = app
-                        .list_orgs(
-                            &actor,
-                            &OrgFilter {
-                                text: Some(name.clone()),
-                                ..OrgFilter::default()
-                            },
-                        )
-                        .await?;
+                    let page =
+                        app.list_orgs(&actor, &OrgFilter { text: Some(name.clone()), ..OrgFilter::default() }).await?;
                     let exact: Vec<_> = page.orgs.iter().filter(|o| o.name == name).collect();
                     match exact.as_slice() {
                         [one] => one.id,
@@ -419,10 +367,7 @@ async fn user(settings: Settings, command: UserCommand) -> Result<ExitCode> {
                         _ => bail!("several organisations named {name:?}"),
                     }
                 }
-                None => app
-                    .ensure_bureau_org(&actor)
-                    .await
-                    .map_err(invalid_message)?,
+                None => app.ensure_bureau_org(&actor).await.map_err(invalid_message)?,
             };
             let password = read_password()?;
             let new = NewAccount {
@@ -432,33 +377,25 @@ async fn user(settings: Settings, command: UserCommand) -> Result<ExitCode> {
                 faculty_id: None,
                 password,
             };
-            let id = app
-                .bootstrap_account(&actor, &new, &roles)
-                .await
-                .map_err(invalid_message)?;
-            println!(
-                "account {username} created (id {id}); the password must be changed at first login"
-            );
+            let id = app.bootstrap_account(&actor, &new, &roles).await.map_err(invalid_message)?;
+            println!("account {username} created (id {id}); the password must be changed at first login");
             if roles.iter().any(|r| r.requires_totp()) {
                 println!("administrators enrol a TOTP second factor at first login");
             }
         }
         UserCommand::Passwd { username } => {
-            let user = app
-                .account_by_name(&username)
-                .await
-                .map_err(invalid_message)?;
+            let user = app.account_by_name(&username).await.map_err(invalid_message)?;
             let password = read_password()?;
-            app.reset_password(&actor, user.id, Some(&password))
-                .await
-                .map_err(invalid_message)?;
+            app.reset_password(&actor, user.id, Some(&password)).await.map_err(invalid_message)?;
             println!("password of {username} set; it must be changed at next login");
         }
+        UserCommand::ResetTotp { username } => {
+            let user = app.account_by_name(&username).await.map_err(invalid_message)?;
+            app.reset_account_totp(&actor, user.id).await.map_err(invalid_message)?;
+            println!("second factor of {username} removed; it is enrolled again at next login");
+        }
         UserCommand::Unlock { username } => {
-            let user = app
-                .account_by_name(&username)
-                .await
-                .map_err(invalid_message)?;
+            let user = app.account_by_name(&username).await.map_err(invalid_message)?;
             app.unlock_account(&actor, user.id).await?;
             println!("{username} unlocked");
         }
@@ -470,11 +407,7 @@ async fn user(settings: Settings, command: UserCommand) -> Result<ExitCode> {
                     u.username,
                     u.display_name,
                     u.org_name,
-                    u.roles
-                        .iter()
-                        .map(|r| r.code())
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    u.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
                     if u.disabled { " (disabled)" } else { "" }
                 );
             }

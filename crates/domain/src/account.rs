@@ -20,6 +20,8 @@ pub struct User {
     pub org_kind: OrgKind,
     /// That organisation's name, for display.
     pub org_name: String,
+    /// Whether that organisation is active: members of a deactivated one cannot log in.
+    pub org_active: bool,
     /// For faculty reviewers and inventors: their faculty.
     pub faculty_id: Option<FacultyId>,
     /// Granted roles.
@@ -63,11 +65,6 @@ impl User {
     pub fn requires_totp(&self) -> bool {
         self.roles.iter().any(|r| r.requires_totp())
     }
-
-    /// Whether the account is a member of `org`.
-    pub fn belongs_to(&self, org: OrgId) -> bool {
-        self.org_id == org
-    }
 }
 
 /// Lockout and session rules; defaults are the level-3 baseline.
@@ -85,12 +82,7 @@ pub struct LoginPolicy {
 
 impl Default for LoginPolicy {
     fn default() -> Self {
-        Self {
-            max_failed_attempts: 5,
-            lock_minutes: 30,
-            idle_timeout_minutes: 30,
-            max_session_hours: 12,
-        }
+        Self { max_failed_attempts: 5, lock_minutes: 30, idle_timeout_minutes: 30, max_session_hours: 12 }
     }
 }
 
@@ -108,28 +100,33 @@ impl LoginPolicy {
     pub fn register_failure(&self, previous: u32, now: DateTime<Utc>) -> FailedAttempt {
         let n = previous.saturating_add(1);
         if n >= self.max_failed_attempts {
-            FailedAttempt {
-                failed_attempts: 0,
-                locked_until: Some(now + Duration::minutes(self.lock_minutes)),
-            }
+            FailedAttempt { failed_attempts: 0, locked_until: Some(now + Duration::minutes(self.lock_minutes)) }
         } else {
-            FailedAttempt {
-                failed_attempts: n,
-                locked_until: None,
-            }
+            FailedAttempt { failed_attempts: n, locked_until: None }
         }
     }
 
     /// Whether a session last seen at `last_seen` and created at `created` is still alive at `now`.
-    pub fn session_alive(
-        &self,
-        created: DateTime<Utc>,
-        last_seen: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> bool {
+    pub fn session_alive(&self, created: DateTime<Utc>, last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         now - last_seen < Duration::minutes(self.idle_timeout_minutes)
             && now - created < Duration::hours(self.max_session_hours)
     }
+}
+
+/// Checks a login name: 3–32 characters of lower-case letters, digits, `_`, `.` and `-`, starting with a
+/// letter. ASCII only, so names survive every log, export and terminal unchanged.
+pub fn check_username(name: &str) -> Result<(), &'static str> {
+    let len = name.chars().count();
+    if !(3..=32).contains(&len) {
+        return Err("用户名长度应为3至32个字符");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err("用户名应以小写英文字母开头");
+    }
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')) {
+        return Err("用户名只能包含小写英文字母、数字、下划线、点和连字符");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -161,33 +158,9 @@ mod tests {
         let created = t("2026-11-26T08:00:00Z");
         assert!(p.session_alive(created, created, t("2026-11-26T08:29:59Z")));
         assert!(!p.session_alive(created, created, t("2026-11-26T08:30:00Z")));
-        assert!(!p.session_alive(
-            created,
-            t("2026-11-26T19:59:00Z"),
-            t("2026-11-26T20:00:00Z")
-        ));
+        assert!(!p.session_alive(created, t("2026-11-26T19:59:00Z"), t("2026-11-26T20:00:00Z")));
     }
 }
-
-/// Checks a login name: 3–32 characters of lower-case letters, digits, `_`, `.` and `-`, starting with a
-/// letter. ASCII only, so names survive every log, export and terminal unchanged.
-pub fn check_username(name: &str) -> Result<(), &'static str> {
-    let len = name.chars().count();
-    if !(3..=32).contains(&len) {
-        return Err("用户名长度应为3至32个字符");
-    }
-    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err("用户名应以小写英文字母开头");
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
-    {
-        return Err("用户名只能包含小写英文字母、数字、下划线、点和连字符");
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod username_tests {
     use super::check_username;

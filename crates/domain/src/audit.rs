@@ -103,6 +103,7 @@ actions! {
     Backup => "system.backup", "备份";
     Restore => "system.restore", "恢复";
     DemoSeed => "system.demo_seed", "生成演示数据";
+    ServerKeyCreate => "system.server_key", "生成服务器密钥";
 }
 
 /// One audit record as it is hashed. Optional fields hash as empty strings.
@@ -207,15 +208,11 @@ impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ChainBreak::Altered { seq } => {
-                write!(
-                    f,
-                    "record {seq} was altered: its content does not match its hash"
-                )
+                write!(f, "record {seq} was altered: its content does not match its hash")
             }
-            ChainBreak::Unlinked { seq } => write!(
-                f,
-                "record {seq} does not link to the record before it (a record was removed or inserted)"
-            ),
+            ChainBreak::Unlinked { seq } => {
+                write!(f, "record {seq} does not link to the record before it (a record was removed or inserted)")
+            }
             ChainBreak::Gap { expected, found } => {
                 write!(f, "record {expected} is missing (next record is {found})")
             }
@@ -241,11 +238,7 @@ impl ChainVerifier {
     /// Starts at the oldest kept record. Records older than the retention period may have been pruned,
     /// so the first record's stored previous hash is trusted as the anchor unless it is record 1.
     pub fn new() -> Self {
-        Self {
-            prev_hash: None,
-            next_seq: None,
-            checked: 0,
-        }
+        Self { prev_hash: None, next_seq: None, checked: 0 }
     }
 
     /// Checks the next record in sequence order.
@@ -254,10 +247,7 @@ impl ChainVerifier {
         if let Some(expected) = self.next_seq
             && seq != expected
         {
-            return Err(ChainBreak::Gap {
-                expected,
-                found: seq,
-            });
+            return Err(ChainBreak::Gap { expected, found: seq });
         }
         let anchor = match &self.prev_hash {
             Some(h) => h.as_str(),
@@ -289,9 +279,7 @@ mod tests {
     fn record(seq: i64) -> AuditRecord {
         AuditRecord {
             seq,
-            at: DateTime::parse_from_rfc3339("2026-11-26T08:00:00.123456Z")
-                .unwrap()
-                .to_utc(),
+            at: DateTime::parse_from_rfc3339("2026-11-26T08:00:00.123456Z").unwrap().to_utc(),
             actor_id: Some(7),
             actor_name: "bureau_officer".into(),
             org_id: Some(1),
@@ -311,11 +299,7 @@ mod tests {
             .map(|seq| {
                 let record = record(seq);
                 let hash = record.chain_hash(&prev);
-                let stored = StoredAuditRecord {
-                    record,
-                    prev_hash: prev.clone(),
-                    hash: hash.clone(),
-                };
+                let stored = StoredAuditRecord { record, prev_hash: prev.clone(), hash: hash.clone() };
                 prev = hash;
                 stored
             })
@@ -335,10 +319,7 @@ mod tests {
         // GB/T 32905-2016 example 1: SM3("abc").
         let mut h = Sm3::new();
         h.update(b"abc");
-        assert_eq!(
-            hex::encode(h.finalize()),
-            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-        );
+        assert_eq!(hex::encode(h.finalize()), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
     }
 
     #[test]
@@ -366,13 +347,7 @@ mod tests {
     fn a_removed_record_is_found() {
         let mut c = chain(5);
         c.remove(2);
-        assert_eq!(
-            verify(&c),
-            Err(ChainBreak::Gap {
-                expected: 3,
-                found: 4
-            })
-        );
+        assert_eq!(verify(&c), Err(ChainBreak::Gap { expected: 3, found: 4 }));
     }
 
     #[test]

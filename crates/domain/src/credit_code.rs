@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The 31 characters a credit code may use (no I, O, S, V, Z), in the order that gives each its value.
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Position weights of the first 17 characters (3^i mod 31).
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// A validated 18-character unified social credit code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -23,9 +21,7 @@ pub enum CreditCodeError {
     #[error("统一社会信用代码应为18位，实际为{0}位")]
     Length(usize),
     /// A character outside the GB 32100 alphabet.
-    #[error(
-        "统一社会信用代码第{position}位“{ch}”不是允许的字符（数字或除 I、O、S、V、Z 外的大写字母）"
-    )]
+    #[error("统一社会信用代码第{position}位“{ch}”不是允许的字符（数字或除 I、O、S、V、Z 外的大写字母）")]
     Character { position: usize, ch: char },
     /// The 18th character does not match the computed check character.
     #[error("统一社会信用代码校验位错误：第18位应为“{expected}”，实际为“{actual}”")]
@@ -53,16 +49,9 @@ impl CreditCode {
         let bytes = normalised.as_bytes();
         let mut sum = 0u32;
         for (i, ch) in normalised.chars().enumerate() {
-            let v = if ch.is_ascii() {
-                value_of(ch as u8)
-            } else {
-                None
-            };
+            let v = if ch.is_ascii() { value_of(ch as u8) } else { None };
             let Some(v) = v else {
-                return Err(CreditCodeError::Character {
-                    position: i + 1,
-                    ch,
-                });
+                return Err(CreditCodeError::Character { position: i + 1, ch });
             };
             if i < 17 {
                 sum += v * WEIGHTS[i];
@@ -80,16 +69,9 @@ impl CreditCode {
     pub fn with_check(first17: &str) -> Result<Self, CreditCodeError> {
         let mut sum = 0u32;
         for (i, ch) in first17.chars().enumerate() {
-            let v = if ch.is_ascii() && i < 17 {
-                value_of(ch as u8)
-            } else {
-                None
-            };
+            let v = if ch.is_ascii() && i < 17 { value_of(ch as u8) } else { None };
             let Some(v) = v else {
-                return Err(CreditCodeError::Character {
-                    position: i + 1,
-                    ch,
-                });
+                return Err(CreditCodeError::Character { position: i + 1, ch });
             };
             sum += v * WEIGHTS[i];
         }
@@ -147,27 +129,15 @@ mod tests {
 
     #[test]
     fn rejects_wrong_check_character() {
-        assert_eq!(
-            CreditCode::parse("914403001922038217"),
-            Err(CreditCodeError::Check {
-                expected: '6',
-                actual: '7'
-            })
-        );
+        assert_eq!(CreditCode::parse("914403001922038217"), Err(CreditCodeError::Check { expected: '6', actual: '7' }));
     }
 
     #[test]
     fn rejects_length_and_alphabet() {
-        assert_eq!(
-            CreditCode::parse("91440300"),
-            Err(CreditCodeError::Length(8))
-        );
+        assert_eq!(CreditCode::parse("91440300"), Err(CreditCodeError::Length(8)));
         assert!(matches!(
             CreditCode::parse("9144030019220382I6"),
-            Err(CreditCodeError::Character {
-                position: 17,
-                ch: 'I'
-            })
+            Err(CreditCodeError::Character { position: 17, ch: 'I' })
         ));
     }
 
@@ -198,9 +168,6 @@ mod tests {
     #[test]
     fn the_error_message_is_chinese_and_precise() {
         let e = CreditCode::parse("914403001922038217").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "统一社会信用代码校验位错误：第18位应为“6”，实际为“7”"
-        );
+        assert_eq!(e.to_string(), "统一社会信用代码校验位错误：第18位应为“6”，实际为“7”");
     }
 }

@@ -16,9 +16,7 @@ pub const FEN_PER_YUAN: i64 = 100;
 pub const BASIS_POINTS_WHOLE: u32 = 10_000;
 
 /// An amount of renminbi in fen; serialised as a bare integer of fen so no precision is lost in JSON or TOML.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -63,11 +61,7 @@ impl Money {
 
     /// The amount in whole yuan, if it has no fen part (policy files state amounts in whole yuan).
     pub const fn whole_yuan(self) -> Option<i64> {
-        if self.0 % FEN_PER_YUAN == 0 {
-            Some(self.0 / FEN_PER_YUAN)
-        } else {
-            None
-        }
+        if self.0 % FEN_PER_YUAN == 0 { Some(self.0 / FEN_PER_YUAN) } else { None }
     }
 
     /// True for exactly zero fen.
@@ -104,11 +98,7 @@ impl Money {
     pub const fn percent_of(self, basis_points: u32) -> Option<Money> {
         let product = self.0 as i128 * basis_points as i128;
         let fen = product / BASIS_POINTS_WHOLE as i128;
-        if fen > i64::MAX as i128 || fen < i64::MIN as i128 {
-            None
-        } else {
-            Some(Money(fen as i64))
-        }
+        if fen > i64::MAX as i128 || fen < i64::MIN as i128 { None } else { Some(Money(fen as i64)) }
     }
 
     /// Reads an amount of yuan as people type it: `12345`, `12345.6`, `12,345.67`, `-8.00`, `12,345.67元`.
@@ -147,10 +137,8 @@ impl Money {
         let out_of_range = || MoneyParseError::OutOfRange(text.to_owned());
         let mut yuan: i128 = 0;
         for digit in integer_digits.bytes() {
-            yuan = yuan
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(i128::from(digit - b'0')))
-                .ok_or_else(out_of_range)?;
+            yuan =
+                yuan.checked_mul(10).and_then(|v| v.checked_add(i128::from(digit - b'0'))).ok_or_else(out_of_range)?;
         }
         let magnitude = yuan
             .checked_mul(i128::from(FEN_PER_YUAN))
@@ -226,11 +214,7 @@ mod tests {
             let bits = self.next() % 64;
             let raw = self.next() >> (64 - bits.max(1));
             let value = raw as i64;
-            if self.next().is_multiple_of(2) {
-                value
-            } else {
-                value.wrapping_neg()
-            }
+            if self.next().is_multiple_of(2) { value } else { value.wrapping_neg() }
         }
     }
 
@@ -242,18 +226,9 @@ mod tests {
         assert_eq!(Money::from_fen(-5).to_string(), "-0.05元");
         assert_eq!(Money::from_fen(100_000).to_string(), "1,000.00元");
         assert_eq!(Money::from_fen(99_999).to_string(), "999.99元");
-        assert_eq!(
-            Money::from_yuan(20_000_000).map(|m| m.to_string()),
-            Some("20,000,000.00元".to_owned())
-        );
-        assert_eq!(
-            Money::from_fen(i64::MIN).to_string(),
-            "-92,233,720,368,547,758.08元"
-        );
-        assert_eq!(
-            Money::from_fen(i64::MAX).to_string(),
-            "92,233,720,368,547,758.07元"
-        );
+        assert_eq!(Money::from_yuan(20_000_000).map(|m| m.to_string()), Some("20,000,000.00元".to_owned()));
+        assert_eq!(Money::from_fen(i64::MIN).to_string(), "-92,233,720,368,547,758.08元");
+        assert_eq!(Money::from_fen(i64::MAX).to_string(), "92,233,720,368,547,758.07元");
     }
 
     #[test]
@@ -269,17 +244,11 @@ mod tests {
     fn percent_of_rounds_toward_zero() {
         let m = Money::from_fen(333);
         assert_eq!(m.percent_of(5000), Some(Money::from_fen(166)));
-        assert_eq!(
-            Money::from_fen(-333).percent_of(5000),
-            Some(Money::from_fen(-166))
-        );
+        assert_eq!(Money::from_fen(-333).percent_of(5000), Some(Money::from_fen(-166)));
         assert_eq!(m.percent_of(10_000), Some(m));
         assert_eq!(m.percent_of(0), Some(Money::ZERO));
         assert_eq!(Money::from_fen(i64::MAX).percent_of(20_000), None);
-        assert_eq!(
-            Money::from_fen(i64::MAX).percent_of(10_000),
-            Some(Money::from_fen(i64::MAX))
-        );
+        assert_eq!(Money::from_fen(i64::MAX).percent_of(10_000), Some(Money::from_fen(i64::MAX)));
     }
 
     #[test]
@@ -300,15 +269,9 @@ mod tests {
         assert!(matches!(ok("12a"), Err(MoneyParseError::Malformed(_))));
         assert!(matches!(ok("+5"), Err(MoneyParseError::Malformed(_))));
         assert!(matches!(ok("12.345"), Err(MoneyParseError::TooPrecise(_))));
-        assert!(matches!(
-            ok("92233720368547758.08"),
-            Err(MoneyParseError::OutOfRange(_))
-        ));
+        assert!(matches!(ok("92233720368547758.08"), Err(MoneyParseError::OutOfRange(_))));
         assert_eq!(ok("-92,233,720,368,547,758.08"), Ok(i64::MIN));
-        assert!(matches!(
-            ok("999999999999999999999999999999999999999999"),
-            Err(MoneyParseError::OutOfRange(_))
-        ));
+        assert!(matches!(ok("999999999999999999999999999999999999999999"), Err(MoneyParseError::OutOfRange(_))));
     }
 
     #[test]
@@ -317,9 +280,7 @@ mod tests {
         struct Row {
             amount: Money,
         }
-        let row = Row {
-            amount: Money::from_fen(1_234_567),
-        };
+        let row = Row { amount: Money::from_fen(1_234_567) };
         let text = toml::to_string(&row).expect("serialise");
         assert_eq!(text.trim(), "amount = 1234567");
         let back: Row = toml::from_str(&text).expect("deserialise");
@@ -347,14 +308,8 @@ mod tests {
             let (ma, mb) = (Money::from_fen(a), Money::from_fen(b));
             let sum = i128::from(a) + i128::from(b);
             let diff = i128::from(a) - i128::from(b);
-            assert_eq!(
-                ma.checked_add(mb).map(|m| i128::from(m.fen())),
-                i64::try_from(sum).ok().map(i128::from)
-            );
-            assert_eq!(
-                ma.checked_sub(mb).map(|m| i128::from(m.fen())),
-                i64::try_from(diff).ok().map(i128::from)
-            );
+            assert_eq!(ma.checked_add(mb).map(|m| i128::from(m.fen())), i64::try_from(sum).ok().map(i128::from));
+            assert_eq!(ma.checked_sub(mb).map(|m| i128::from(m.fen())), i64::try_from(diff).ok().map(i128::from));
             if let Some(s) = ma.checked_add(mb) {
                 assert_eq!(s.checked_sub(mb), Some(ma));
             }
@@ -367,9 +322,7 @@ mod tests {
         for _ in 0..20_000 {
             let base = Money::from_fen(rng.amount());
             let bp = (rng.next() % u64::from(BASIS_POINTS_WHOLE + 1)) as u32;
-            let part = base
-                .percent_of(bp)
-                .expect("ratio within 100 % never overflows");
+            let part = base.percent_of(bp).expect("ratio within 100 % never overflows");
             assert!(part.fen().unsigned_abs() <= base.fen().unsigned_abs());
             assert!(part.fen().signum() * base.fen().signum() >= 0);
             // Truncation loses strictly less than one fen against the exact product.

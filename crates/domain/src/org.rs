@@ -120,10 +120,7 @@ impl OrgKind {
 impl FromStr for OrgKind {
     type Err = UnknownCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        OrgKind::ALL
-            .into_iter()
-            .find(|k| k.code() == s)
-            .ok_or_else(|| UnknownCode(s.to_owned()))
+        OrgKind::ALL.into_iter().find(|k| k.code() == s).ok_or_else(|| UnknownCode(s.to_owned()))
     }
 }
 
@@ -141,11 +138,8 @@ pub enum InstitutionKind {
 
 impl InstitutionKind {
     /// Every sub-kind, in form order.
-    pub const ALL: [InstitutionKind; 3] = [
-        InstitutionKind::University,
-        InstitutionKind::Institute,
-        InstitutionKind::Hospital,
-    ];
+    pub const ALL: [InstitutionKind; 3] =
+        [InstitutionKind::University, InstitutionKind::Institute, InstitutionKind::Hospital];
 
     /// Stable code stored in the database.
     pub const fn code(self) -> &'static str {
@@ -169,10 +163,7 @@ impl InstitutionKind {
 impl FromStr for InstitutionKind {
     type Err = UnknownCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        InstitutionKind::ALL
-            .into_iter()
-            .find(|k| k.code() == s)
-            .ok_or_else(|| UnknownCode(s.to_owned()))
+        InstitutionKind::ALL.into_iter().find(|k| k.code() == s).ok_or_else(|| UnknownCode(s.to_owned()))
     }
 }
 
@@ -184,10 +175,7 @@ pub struct UnknownCode(pub String);
 /// Normalises an organisation name for matching: full-width to half-width, Chinese brackets to ASCII,
 /// whitespace removed. Two spellings of the same name in different spreadsheets compare equal.
 pub fn normalise_name(name: &str) -> String {
-    name.chars()
-        .map(crate::credit_code::fold_full_width)
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    name.chars().map(crate::credit_code::fold_full_width).filter(|c| !c.is_whitespace()).collect()
 }
 
 #[cfg(test)]
@@ -207,10 +195,7 @@ mod tests {
 
     #[test]
     fn names_normalise_brackets_width_and_spaces() {
-        assert_eq!(
-            normalise_name("安康学院（ 科技处 ）"),
-            normalise_name("安康学院(科技处)")
-        );
+        assert_eq!(normalise_name("安康学院（ 科技处 ）"), normalise_name("安康学院(科技处)"));
     }
 }
 

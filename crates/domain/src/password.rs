@@ -15,11 +15,7 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self {
-            min_length: 8,
-            min_classes: 3,
-            max_age_days: 90,
-        }
+        Self { min_length: 8, min_classes: 3, max_age_days: 90 }
     }
 }
 
@@ -52,20 +48,13 @@ impl PasswordPolicy {
     /// Checks a candidate password for `username`.
     pub fn check(&self, username: &str, password: &str) -> Result<(), PasswordError> {
         if password.chars().count() < self.min_length {
-            return Err(PasswordError::TooShort {
-                min: self.min_length,
-            });
+            return Err(PasswordError::TooShort { min: self.min_length });
         }
         let found = character_classes(password);
         if found < self.min_classes {
-            return Err(PasswordError::TooFewClasses {
-                min: self.min_classes,
-                found,
-            });
+            return Err(PasswordError::TooFewClasses { min: self.min_classes, found });
         }
-        if username.chars().count() >= 3
-            && password.to_lowercase().contains(&username.to_lowercase())
-        {
+        if username.chars().count() >= 3 && password.to_lowercase().contains(&username.to_lowercase()) {
             return Err(PasswordError::ContainsUsername);
         }
         Ok(())
@@ -82,13 +71,9 @@ pub fn character_classes(password: &str) -> usize {
     let lower = password.chars().any(|c| c.is_lowercase());
     let upper = password.chars().any(|c| c.is_uppercase());
     let digit = password.chars().any(|c| c.is_ascii_digit());
-    let other = password.chars().any(|c| {
-        !c.is_alphanumeric() || (c.is_alphabetic() && !c.is_lowercase() && !c.is_uppercase())
-    });
-    [lower, upper, digit, other]
-        .into_iter()
-        .filter(|b| *b)
-        .count()
+    let other =
+        password.chars().any(|c| !c.is_alphanumeric() || (c.is_alphabetic() && !c.is_lowercase() && !c.is_uppercase()));
+    [lower, upper, digit, other].into_iter().filter(|b| *b).count()
 }
 
 #[cfg(test)]
@@ -98,14 +83,8 @@ mod tests {
     #[test]
     fn length_and_classes() {
         let p = PasswordPolicy::default();
-        assert_eq!(
-            p.check("alice", "Ab1!"),
-            Err(PasswordError::TooShort { min: 8 })
-        );
-        assert_eq!(
-            p.check("alice", "abcdefgh1"),
-            Err(PasswordError::TooFewClasses { min: 3, found: 2 })
-        );
+        assert_eq!(p.check("alice", "Ab1!"), Err(PasswordError::TooShort { min: 8 }));
+        assert_eq!(p.check("alice", "abcdefgh1"), Err(PasswordError::TooFewClasses { min: 3, found: 2 }));
         assert!(p.check("alice", "abcdefG1").is_ok());
         assert!(p.check("alice", "abcdefg1!").is_ok());
         assert!(p.check("alice", "ABCDEFG1!").is_ok());
@@ -116,10 +95,7 @@ mod tests {
     #[test]
     fn username_is_refused_inside_password() {
         let p = PasswordPolicy::default();
-        assert_eq!(
-            p.check("alice", "xxAlice12!"),
-            Err(PasswordError::ContainsUsername)
-        );
+        assert_eq!(p.check("alice", "xxAlice12!"), Err(PasswordError::ContainsUsername));
     }
 
     #[test]
@@ -131,15 +107,10 @@ mod tests {
     #[test]
     fn expiry() {
         let p = PasswordPolicy::default();
-        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .to_utc();
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
         assert!(!p.is_expired(t0, t0 + Duration::days(89)));
         assert!(p.is_expired(t0, t0 + Duration::days(90)));
-        let never = PasswordPolicy {
-            max_age_days: 0,
-            ..p
-        };
+        let never = PasswordPolicy { max_age_days: 0, ..p };
         assert!(!never.is_expired(t0, t0 + Duration::days(10_000)));
     }
 }

@@ -169,10 +169,7 @@ impl Role {
 
     /// One of the three separated administrators.
     pub const fn is_administrator(self) -> bool {
-        matches!(
-            self,
-            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
-        )
+        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
     }
 
     /// The administrators must use a second factor (等保 level 3); others may choose to.
@@ -183,16 +180,12 @@ impl Role {
     /// Which organisation kinds a holder of this role may belong to.
     pub const fn allowed_org_kinds(self) -> &'static [OrgKind] {
         match self {
-            Role::SystemAdmin
-            | Role::SecurityAdmin
-            | Role::AuditAdmin
-            | Role::BureauOfficer
-            | Role::BureauLeader => &[OrgKind::Bureau],
+            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin | Role::BureauOfficer | Role::BureauLeader => {
+                &[OrgKind::Bureau]
+            }
             Role::DepartmentOfficer => &[OrgKind::Department],
             Role::CountyOfficer => &[OrgKind::County],
-            Role::InstitutionAdmin | Role::FacultyReviewer | Role::Inventor => {
-                &[OrgKind::Institution]
-            }
+            Role::InstitutionAdmin | Role::FacultyReviewer | Role::Inventor => &[OrgKind::Institution],
             Role::EnterpriseUser => &[OrgKind::Enterprise],
             Role::LenderUser => &[OrgKind::Lender],
             Role::InsurerUser => &[OrgKind::Insurer],
@@ -215,10 +208,7 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = UnknownCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.code() == s)
-            .ok_or_else(|| UnknownCode(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.code() == s).ok_or_else(|| UnknownCode(s.to_owned()))
     }
 }
 
@@ -251,10 +241,7 @@ pub fn check_role_set(roles: &[Role], org_kind: OrgKind) -> Result<(), RoleSetEr
         return Err(RoleSetError::AdministratorNotAlone(admin.label()));
     }
     if let Some(r) = roles.iter().find(|r| !r.fits_org(org_kind)) {
-        return Err(RoleSetError::WrongOrgKind {
-            role: r.label(),
-            org_kind: org_kind.label(),
-        });
+        return Err(RoleSetError::WrongOrgKind { role: r.label(), org_kind: org_kind.label() });
     }
     Ok(())
 }
@@ -275,12 +262,9 @@ mod tests {
         assert_eq!(Role::AuditAdmin.permissions(), &[Permission::ReadAudit]);
         // No business role reaches an administrator's permissions.
         for r in Role::ALL.into_iter().filter(|r| !r.is_administrator()) {
-            for p in [
-                Permission::ManageAccounts,
-                Permission::GrantRoles,
-                Permission::ReadAudit,
-                Permission::ManageConfig,
-            ] {
+            for p in
+                [Permission::ManageAccounts, Permission::GrantRoles, Permission::ReadAudit, Permission::ManageConfig]
+            {
                 assert!(!allows(&[r], p), "{r} must not have {p:?}");
             }
         }
@@ -305,12 +289,8 @@ mod tests {
             check_role_set(&[Role::SystemAdmin, Role::AuditAdmin], OrgKind::Bureau),
             Err(RoleSetError::AdministratorNotAlone("系统管理员"))
         );
-        assert!(
-            check_role_set(&[Role::SecurityAdmin, Role::BureauOfficer], OrgKind::Bureau).is_err()
-        );
-        assert!(
-            check_role_set(&[Role::BureauOfficer, Role::BureauLeader], OrgKind::Bureau).is_ok()
-        );
+        assert!(check_role_set(&[Role::SecurityAdmin, Role::BureauOfficer], OrgKind::Bureau).is_err());
+        assert!(check_role_set(&[Role::BureauOfficer, Role::BureauLeader], OrgKind::Bureau).is_ok());
     }
 
     #[test]
@@ -320,13 +300,7 @@ mod tests {
             check_role_set(&[Role::EnterpriseUser], OrgKind::Institution),
             Err(RoleSetError::WrongOrgKind { .. })
         ));
-        assert!(
-            check_role_set(
-                &[Role::InstitutionAdmin, Role::Inventor],
-                OrgKind::Institution
-            )
-            .is_ok()
-        );
+        assert!(check_role_set(&[Role::InstitutionAdmin, Role::Inventor], OrgKind::Institution).is_ok());
         // Every role fits at least one kind, and every kind has at least one role.
         for r in Role::ALL {
             assert!(!r.allowed_org_kinds().is_empty());

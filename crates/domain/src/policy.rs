@@ -256,14 +256,8 @@ impl IndustryChain {
     /// A main-group prefix is compared as a whole number, so `A23F3` matches `A23F3/06` but not `A23F30/00`;
     /// a subgroup prefix matches deeper subgroups that extend its digits (`A23L33/16` matches `A23L33/165`).
     pub fn matches_ipc(&self, ipc: &str) -> bool {
-        let symbol: String = ipc
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        self.ipc_prefixes
-            .iter()
-            .any(|prefix| ipc_prefix_matches(prefix, &symbol))
+        let symbol: String = ipc.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+        self.ipc_prefixes.iter().any(|prefix| ipc_prefix_matches(prefix, &symbol))
     }
 }
 
@@ -448,8 +442,7 @@ impl RevitalisationRules {
 
     /// Whether a patent with this feedback belongs in the high tier (roadshows, one-on-one follow-up).
     pub fn is_high_tier(&self, interested_enterprises: u32, avg_prospect: f32) -> bool {
-        interested_enterprises >= self.high_tier_min_interest
-            && avg_prospect >= self.high_tier_min_avg_prospect
+        interested_enterprises >= self.high_tier_min_interest && avg_prospect >= self.high_tier_min_avg_prospect
     }
 }
 
@@ -489,8 +482,7 @@ impl Policy {
     /// Parses and validates a policy file's text; the error names the offending field path.
     pub fn from_toml_str(text: &str) -> Result<Policy, PolicyError> {
         let deserializer = toml::Deserializer::parse(text).map_err(|e| syntax_error(text, &e))?;
-        let policy: Policy =
-            serde_path_to_error::deserialize(deserializer).map_err(|e| schema_error(text, &e))?;
+        let policy: Policy = serde_path_to_error::deserialize(deserializer).map_err(|e| schema_error(text, &e))?;
         policy.validate()?;
         Ok(policy)
     }
@@ -559,22 +551,14 @@ impl Policy {
 
 /// Keeps every message on one line, as the CLI and logs print one error per line.
 fn one_line(text: &str) -> String {
-    text.split(['\n', '\r'])
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
+    text.split(['\n', '\r']).map(str::trim).filter(|part| !part.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 /// 1-based line and column of a byte offset, counting characters so Chinese text reports true columns.
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |tail| tail.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) + 1;
     (line, column)
 }
 
@@ -586,20 +570,13 @@ fn syntax_error(text: &str, error: &toml::de::Error) -> PolicyError {
         }
         None => "(文件)".to_owned(),
     };
-    PolicyError::Syntax {
-        location,
-        message: one_line(error.message()),
-    }
+    PolicyError::Syntax { location, message: one_line(error.message()) }
 }
 
 fn schema_error(text: &str, error: &serde_path_to_error::Error<toml::de::Error>) -> PolicyError {
     let path = error.path().to_string();
     // serde_path_to_error prints the document root as "."; a clerk reads "(顶层)" more easily.
-    let path = if path == "." {
-        "(顶层)".to_owned()
-    } else {
-        path
-    };
+    let path = if path == "." { "(顶层)".to_owned() } else { path };
     let inner = error.inner();
     let mut message = one_line(inner.message());
     if let Some(span) = inner.span() {
@@ -610,10 +587,7 @@ fn schema_error(text: &str, error: &serde_path_to_error::Error<toml::de::Error>)
 }
 
 fn invalid(path: impl Into<String>, reason: impl Into<String>) -> PolicyError {
-    PolicyError::Invalid {
-        path: path.into(),
-        reason: reason.into(),
-    }
+    PolicyError::Invalid { path: path.into(), reason: reason.into() }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -621,11 +595,7 @@ fn invalid(path: impl Into<String>, reason: impl Into<String>) -> PolicyError {
 // ---------------------------------------------------------------------------------------------------------
 
 fn require_text(path: impl Into<String>, value: &str) -> Result<(), PolicyError> {
-    if value.trim().is_empty() {
-        Err(invalid(path, "不能为空"))
-    } else {
-        Ok(())
-    }
+    if value.trim().is_empty() { Err(invalid(path, "不能为空")) } else { Ok(()) }
 }
 
 /// Codes are keys in URLs, accounts and stored rows, so they are plain ASCII snake case.
@@ -638,9 +608,7 @@ fn require_code(path: impl Into<String>, code: &str) -> Result<(), PolicyError> 
     } else {
         Err(invalid(
             path,
-            format!(
-                "代码 {code:?} 不合规（应为小写英文字母开头，只含小写字母、数字和下划线，如 \"amr\"）"
-            ),
+            format!("代码 {code:?} 不合规（应为小写英文字母开头，只含小写字母、数字和下划线，如 \"amr\"）"),
         ))
     }
 }
@@ -655,39 +623,25 @@ fn require_unique<'a>(
     list: &str,
 ) -> Result<(), PolicyError> {
     match seen.insert(key, index) {
-        Some(first) => Err(invalid(
-            path,
-            format!("{what} {key:?} 重复（{list}[{first}] 已使用）"),
-        )),
+        Some(first) => Err(invalid(path, format!("{what} {key:?} 重复（{list}[{first}] 已使用）"))),
         None => Ok(()),
     }
 }
 
 fn require_ratio(path: impl Into<String>, bp: u32) -> Result<(), PolicyError> {
     if bp == 0 || bp > BASIS_POINTS_WHOLE {
-        Err(invalid(
-            path,
-            format!("比例 {bp} 超出范围（以基点计，应为 1–10000，5000 = 50%）"),
-        ))
+        Err(invalid(path, format!("比例 {bp} 超出范围（以基点计，应为 1–10000，5000 = 50%）")))
     } else {
         Ok(())
     }
 }
 
 fn require_positive_money(path: impl Into<String>, amount: Money) -> Result<(), PolicyError> {
-    if amount.fen() > 0 {
-        Ok(())
-    } else {
-        Err(invalid(path, "金额必须大于 0"))
-    }
+    if amount.fen() > 0 { Ok(()) } else { Err(invalid(path, "金额必须大于 0")) }
 }
 
 fn require_at_least(path: impl Into<String>, value: u64, min: u64) -> Result<(), PolicyError> {
-    if value < min {
-        Err(invalid(path, format!("取值 {value} 过小（至少为 {min}）")))
-    } else {
-        Ok(())
-    }
+    if value < min { Err(invalid(path, format!("取值 {value} 过小（至少为 {min}）"))) } else { Ok(()) }
 }
 
 fn validate_city(city: &City) -> Result<(), PolicyError> {
@@ -719,10 +673,7 @@ fn validate_groups(groups: &[MeasureGroup]) -> Result<(), PolicyError> {
         if let Some(first) = seen.insert(group.number, i) {
             return Err(invalid(
                 format!("measure_groups[{i}].number"),
-                format!(
-                    "分组编号 {} 重复（measure_groups[{first}] 已使用）",
-                    group.number
-                ),
+                format!("分组编号 {} 重复（measure_groups[{first}] 已使用）", group.number),
             ));
         }
         require_text(format!("measure_groups[{i}].title"), &group.title)?;
@@ -740,44 +691,22 @@ fn validate_departments(departments: &[Department]) -> Result<(), PolicyError> {
     let mut bureau: Option<usize> = None;
     for (i, department) in departments.iter().enumerate() {
         require_code(format!("departments[{i}].code"), &department.code)?;
-        require_unique(
-            &mut codes,
-            &department.code,
-            i,
-            format!("departments[{i}].code"),
-            "部门代码",
-            "departments",
-        )?;
+        require_unique(&mut codes, &department.code, i, format!("departments[{i}].code"), "部门代码", "departments")?;
         require_text(format!("departments[{i}].name"), &department.name)?;
-        require_unique(
-            &mut names,
-            &department.name,
-            i,
-            format!("departments[{i}].name"),
-            "部门名称",
-            "departments",
-        )?;
-        require_text(
-            format!("departments[{i}].short_name"),
-            &department.short_name,
-        )?;
+        require_unique(&mut names, &department.name, i, format!("departments[{i}].name"), "部门名称", "departments")?;
+        require_text(format!("departments[{i}].short_name"), &department.short_name)?;
         if department.is_bureau {
             if let Some(first) = bureau {
                 return Err(invalid(
                     format!("departments[{i}].is_bureau"),
-                    format!(
-                        "只能有一个 is_bureau = true 的部门（departments[{first}] 已是主管部门）"
-                    ),
+                    format!("只能有一个 is_bureau = true 的部门（departments[{first}] 已是主管部门）"),
                 ));
             }
             bureau = Some(i);
         }
     }
     if bureau.is_none() {
-        return Err(invalid(
-            "departments",
-            "缺少主管部门：须有且只有一个部门写 is_bureau = true（如市市场监管局）",
-        ));
+        return Err(invalid("departments", "缺少主管部门：须有且只有一个部门写 is_bureau = true（如市市场监管局）"));
     }
     Ok(())
 }
@@ -793,10 +722,7 @@ fn validate_measures(policy: &Policy) -> Result<(), PolicyError> {
         if let Some(first) = seen.insert(measure.number, i) {
             return Err(invalid(
                 format!("measures[{i}].number"),
-                format!(
-                    "措施编号 {} 重复（measures[{first}] 已使用）",
-                    measure.number
-                ),
+                format!("措施编号 {} 重复（measures[{first}] 已使用）", measure.number),
             ));
         }
     }
@@ -806,43 +732,28 @@ fn validate_measures(policy: &Policy) -> Result<(), PolicyError> {
         if usize::from(measure.number) != expected {
             return Err(invalid(
                 path("number"),
-                format!(
-                    "措施编号应为 {expected}，实为 {}（措施须按 1、2、3…顺序连续编号）",
-                    measure.number
-                ),
+                format!("措施编号应为 {expected}，实为 {}（措施须按 1、2、3…顺序连续编号）", measure.number),
             ));
         }
         if policy.group(measure.group).is_none() {
             return Err(invalid(
                 path("group"),
-                format!(
-                    "未知分组 {}（应为 measure_groups 中的 number）",
-                    measure.group
-                ),
+                format!("未知分组 {}（应为 measure_groups 中的 number）", measure.group),
             ));
         }
         require_text(path("title"), &measure.title)?;
         require_text(path("text"), &measure.text)?;
         if measure.departments.is_empty() {
-            return Err(invalid(
-                path("departments"),
-                "至少需要一个责任部门（第一个为牵头部门）",
-            ));
+            return Err(invalid(path("departments"), "至少需要一个责任部门（第一个为牵头部门）"));
         }
         let mut named = HashMap::new();
         for (j, code) in measure.departments.iter().enumerate() {
             let department_path = format!("measures[{i}].departments[{j}]");
             if policy.department(code).is_none() {
-                return Err(invalid(
-                    department_path,
-                    format!("未知部门代码 {code:?}（应为 departments 中的 code）"),
-                ));
+                return Err(invalid(department_path, format!("未知部门代码 {code:?}（应为 departments 中的 code）")));
             }
             if let Some(first) = named.insert(code.as_str(), j) {
-                return Err(invalid(
-                    department_path,
-                    format!("部门 {code:?} 重复列出（departments[{first}] 已列出）"),
-                ));
+                return Err(invalid(department_path, format!("部门 {code:?} 重复列出（departments[{first}] 已列出）")));
             }
         }
     }
@@ -882,28 +793,11 @@ fn validate_counties(counties: &[County], city: &City) -> Result<(), PolicyError
             _ => {}
         }
         if !code.starts_with(city_prefix) {
-            return Err(invalid(
-                path,
-                format!("代码 {code:?} 不属于本市（应以城市代码前 4 位 {city_prefix:?} 开头）"),
-            ));
+            return Err(invalid(path, format!("代码 {code:?} 不属于本市（应以城市代码前 4 位 {city_prefix:?} 开头）")));
         }
-        require_unique(
-            &mut codes,
-            code,
-            i,
-            format!("counties[{i}].code"),
-            "县区代码",
-            "counties",
-        )?;
+        require_unique(&mut codes, code, i, format!("counties[{i}].code"), "县区代码", "counties")?;
         require_text(format!("counties[{i}].name"), &county.name)?;
-        require_unique(
-            &mut names,
-            &county.name,
-            i,
-            format!("counties[{i}].name"),
-            "县区名称",
-            "counties",
-        )?;
+        require_unique(&mut names, &county.name, i, format!("counties[{i}].name"), "县区名称", "counties")?;
     }
     Ok(())
 }
@@ -973,9 +867,8 @@ fn split_ipc_prefix(prefix: &str) -> Option<(&str, Option<&str>, Option<&str>)> 
         Some((main, sub)) => (main, Some(sub)),
         None => (rest, None),
     };
-    let digits = |s: &str, min: usize, max: usize| {
-        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-    };
+    let digits =
+        |s: &str, min: usize, max: usize| (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
     // Main groups run 1–9999 and never start with 0; subgroups have at least two digits (/00, /02, /2321).
     if !digits(main_group, 1, 4) || main_group.starts_with('0') {
         return None;
@@ -1022,14 +915,7 @@ fn validate_targets(policy: &Policy) -> Result<(), PolicyError> {
     let mut codes = HashMap::new();
     for (i, target) in policy.targets.iter().enumerate() {
         require_code(format!("targets[{i}].code"), &target.code)?;
-        require_unique(
-            &mut codes,
-            &target.code,
-            i,
-            format!("targets[{i}].code"),
-            "指标代码",
-            "targets",
-        )?;
+        require_unique(&mut codes, &target.code, i, format!("targets[{i}].code"), "指标代码", "targets")?;
         require_text(format!("targets[{i}].name"), &target.name)?;
         if target.value == 0 {
             return Err(invalid(format!("targets[{i}].value"), "目标值必须大于 0"));
@@ -1038,10 +924,7 @@ fn validate_targets(policy: &Policy) -> Result<(), PolicyError> {
         if policy.measure(target.measure).is_none() {
             return Err(invalid(
                 format!("targets[{i}].measure"),
-                format!(
-                    "未知措施编号 {}（应为 measures 中的 number）",
-                    target.measure
-                ),
+                format!("未知措施编号 {}（应为 measures 中的 number）", target.measure),
             ));
         }
     }
@@ -1049,18 +932,9 @@ fn validate_targets(policy: &Policy) -> Result<(), PolicyError> {
 }
 
 fn validate_money(money: &MoneyRules) -> Result<(), PolicyError> {
-    require_positive_money(
-        "money.srdi_provincial_first_award_yuan",
-        money.srdi_provincial_first_award,
-    )?;
-    require_positive_money(
-        "money.little_giant_first_award_yuan",
-        money.little_giant_first_award,
-    )?;
-    require_positive_money(
-        "money.navigation_project_min_yuan",
-        money.navigation_project_min,
-    )?;
+    require_positive_money("money.srdi_provincial_first_award_yuan", money.srdi_provincial_first_award)?;
+    require_positive_money("money.little_giant_first_award_yuan", money.little_giant_first_award)?;
+    require_positive_money("money.navigation_project_min_yuan", money.navigation_project_min)?;
     if money.navigation_project_min > money.navigation_project_max {
         return Err(invalid(
             "money.navigation_project_min_yuan",
@@ -1077,25 +951,15 @@ fn validate_money(money: &MoneyRules) -> Result<(), PolicyError> {
         {
             return Err(invalid(
                 format!("money.first_of_kind_tiers[{i}].min_sales_yuan"),
-                format!(
-                    "销售额下限 {} 应高于上一档的 {}（各档须从低到高排列）",
-                    tier.min_sales, previous
-                ),
+                format!("销售额下限 {} 应高于上一档的 {}（各档须从低到高排列）", tier.min_sales, previous),
             ));
         }
-        require_positive_money(
-            format!("money.first_of_kind_tiers[{i}].award_yuan"),
-            tier.award,
-        )?;
+        require_positive_money(format!("money.first_of_kind_tiers[{i}].award_yuan"), tier.award)?;
         previous = Some(tier.min_sales);
     }
     let interest = &money.interest_subsidy;
     require_ratio("money.interest_subsidy.ratio_bp", interest.ratio_bp)?;
-    require_at_least(
-        "money.interest_subsidy.max_years",
-        u64::from(interest.max_years),
-        1,
-    )?;
+    require_at_least("money.interest_subsidy.max_years", u64::from(interest.max_years), 1)?;
     require_positive_money(
         "money.interest_subsidy.cap_per_enterprise_per_year_yuan",
         interest.cap_per_enterprise_per_year,
@@ -1106,10 +970,7 @@ fn validate_money(money: &MoneyRules) -> Result<(), PolicyError> {
     if !matches!(interest.day_count_basis, 360 | 365) {
         return Err(invalid(
             "money.interest_subsidy.day_count_basis",
-            format!(
-                "计息天数基数应为 360 或 365，实为 {}",
-                interest.day_count_basis
-            ),
+            format!("计息天数基数应为 360 或 365，实为 {}", interest.day_count_basis),
         ));
     }
     let premium = &money.premium_subsidy;
@@ -1121,43 +982,22 @@ fn validate_money(money: &MoneyRules) -> Result<(), PolicyError> {
 }
 
 fn validate_high_value(rules: &HighValueRules) -> Result<(), PolicyError> {
-    require_at_least(
-        "high_value.maintained_years",
-        u64::from(rules.maintained_years),
-        1,
-    )?;
+    require_at_least("high_value.maintained_years", u64::from(rules.maintained_years), 1)?;
     require_positive_money("high_value.pledge_threshold_yuan", rules.pledge_threshold)
 }
 
 fn validate_open_license(rules: &OpenLicenseRules) -> Result<(), PolicyError> {
     require_positive_money("open_license.fixed_fee_cap_yuan", rules.fixed_fee_cap)?;
-    require_ratio(
-        "open_license.royalty_sales_cap_bp",
-        rules.royalty_sales_cap_bp,
-    )?;
-    require_ratio(
-        "open_license.royalty_profit_cap_bp",
-        rules.royalty_profit_cap_bp,
-    )?;
-    require_at_least(
-        "open_license.min_term_years",
-        u64::from(rules.min_term_years),
-        1,
-    )
+    require_ratio("open_license.royalty_sales_cap_bp", rules.royalty_sales_cap_bp)?;
+    require_ratio("open_license.royalty_profit_cap_bp", rules.royalty_profit_cap_bp)?;
+    require_at_least("open_license.min_term_years", u64::from(rules.min_term_years), 1)
 }
 
 fn validate_revitalisation(rules: &RevitalisationRules) -> Result<(), PolicyError> {
-    require_at_least(
-        "revitalisation.response_working_days",
-        u64::from(rules.response_working_days),
-        1,
-    )?;
+    require_at_least("revitalisation.response_working_days", u64::from(rules.response_working_days), 1)?;
     let grades = &rules.prospect_grades;
     if grades.is_empty() {
-        return Err(invalid(
-            "revitalisation.prospect_grades",
-            "至少需要一个转化前景等级",
-        ));
+        return Err(invalid("revitalisation.prospect_grades", "至少需要一个转化前景等级"));
     }
     let mut levels: HashMap<u8, usize> = HashMap::new();
     for (i, grade) in grades.iter().enumerate() {
@@ -1176,26 +1016,13 @@ fn validate_revitalisation(rules: &RevitalisationRules) -> Result<(), PolicyErro
         if let Some(first) = levels.insert(grade.level, i) {
             return Err(invalid(
                 path,
-                format!(
-                    "等级 {} 重复（revitalisation.prospect_grades[{first}] 已使用）",
-                    grade.level
-                ),
+                format!("等级 {} 重复（revitalisation.prospect_grades[{first}] 已使用）", grade.level),
             ));
         }
-        require_text(
-            format!("revitalisation.prospect_grades[{i}].name"),
-            &grade.name,
-        )?;
-        require_text(
-            format!("revitalisation.prospect_grades[{i}].meaning"),
-            &grade.meaning,
-        )?;
+        require_text(format!("revitalisation.prospect_grades[{i}].name"), &grade.name)?;
+        require_text(format!("revitalisation.prospect_grades[{i}].meaning"), &grade.meaning)?;
     }
-    require_at_least(
-        "revitalisation.high_tier_min_interest",
-        u64::from(rules.high_tier_min_interest),
-        1,
-    )?;
+    require_at_least("revitalisation.high_tier_min_interest", u64::from(rules.high_tier_min_interest), 1)?;
     let top = grades.len() as f32;
     let avg = rules.high_tier_min_avg_prospect;
     if !avg.is_finite() || !(1.0..=top).contains(&avg) {
@@ -1209,30 +1036,12 @@ fn validate_revitalisation(rules: &RevitalisationRules) -> Result<(), PolicyErro
 
 fn validate_protection(rules: &ProtectionRules) -> Result<(), PolicyError> {
     let required = [
-        (
-            "protection.ruling_accept_working_days",
-            rules.ruling_accept_working_days,
-        ),
-        (
-            "protection.ruling_decide_months",
-            rules.ruling_decide_months,
-        ),
-        (
-            "protection.inspection_publish_working_days",
-            rules.inspection_publish_working_days,
-        ),
-        (
-            "protection.credit_repair_after_months_dishonest",
-            rules.credit_repair_after_months_dishonest,
-        ),
-        (
-            "protection.credit_repair_after_months_serious",
-            rules.credit_repair_after_months_serious,
-        ),
-        (
-            "protection.credit_removal_years",
-            rules.credit_removal_years,
-        ),
+        ("protection.ruling_accept_working_days", rules.ruling_accept_working_days),
+        ("protection.ruling_decide_months", rules.ruling_decide_months),
+        ("protection.inspection_publish_working_days", rules.inspection_publish_working_days),
+        ("protection.credit_repair_after_months_dishonest", rules.credit_repair_after_months_dishonest),
+        ("protection.credit_repair_after_months_serious", rules.credit_repair_after_months_serious),
+        ("protection.credit_removal_years", rules.credit_removal_years),
     ];
     for (path, value) in required {
         require_at_least(path, u64::from(value), 1)?;
@@ -1255,9 +1064,7 @@ mod yuan_field {
     pub fn serialize<S: Serializer>(amount: &Money, serializer: S) -> Result<S::Ok, S::Error> {
         match amount.whole_yuan() {
             Some(yuan) => serializer.serialize_i64(yuan),
-            None => Err(S::Error::custom(format!(
-                "{amount} 不是整元金额，政策文件只能写整元"
-            ))),
+            None => Err(S::Error::custom(format!("{amount} 不是整元金额，政策文件只能写整元"))),
         }
     }
 
@@ -1280,23 +1087,16 @@ mod optional_yuan_field {
 
     use crate::money::Money;
 
-    pub fn serialize<S: Serializer>(
-        amount: &Option<Money>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(amount: &Option<Money>, serializer: S) -> Result<S::Ok, S::Error> {
         match amount {
             Some(amount) => super::yuan_field::serialize(amount, serializer),
             None => serializer.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Money>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Money>, D::Error> {
         match Option::<i64>::deserialize(deserializer)? {
-            Some(yuan) => super::yuan_field::to_money(yuan)
-                .map(Some)
-                .map_err(D::Error::custom),
+            Some(yuan) => super::yuan_field::to_money(yuan).map(Some).map_err(D::Error::custom),
             None => Ok(None),
         }
     }
@@ -1333,9 +1133,7 @@ mod date_field {
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<NaiveDate, E> {
             NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                E::custom(format!(
-                    "日期 {text:?} 不合规（应为 YYYY-MM-DD 形式的日期，如 2025-12-31，不带时间）"
-                ))
+                E::custom(format!("日期 {text:?} 不合规（应为 YYYY-MM-DD 形式的日期，如 2025-12-31，不带时间）"))
             })
         }
 
@@ -1345,9 +1143,7 @@ mod date_field {
                     let text: String = map.next_value()?;
                     self.visit_str(&text)
                 }
-                _ => Err(de::Error::custom(
-                    "应为日期（如 2025-12-31），而不是表（table）",
-                )),
+                _ => Err(de::Error::custom("应为日期（如 2025-12-31），而不是表（table）")),
             }
         }
     }
@@ -1373,20 +1169,14 @@ mod tests {
 
     /// Applies one textual edit to the shipped file and returns the load error it must cause.
     fn broken(from: &str, to: &str) -> PolicyError {
-        assert!(
-            ANKANG_2024_TOML.contains(from),
-            "fixture text not found: {from:?}"
-        );
+        assert!(ANKANG_2024_TOML.contains(from), "fixture text not found: {from:?}");
         let text = ANKANG_2024_TOML.replacen(from, to, 1);
         match Policy::from_toml_str(&text) {
             Ok(_) => panic!("edit {from:?} -> {to:?} should be refused"),
             Err(e) => {
                 let line = e.to_string();
                 assert!(!line.contains('\n'), "error must be one line: {line}");
-                assert!(
-                    line.starts_with(&format!("{}: ", e.path())),
-                    "error must start with its path: {line}"
-                );
+                assert!(line.starts_with(&format!("{}: ", e.path())), "error must start with its path: {line}");
                 e
             }
         }
@@ -1413,44 +1203,19 @@ mod tests {
             assert!(!measure.text.contains("**"));
             assert!(measure.text.ends_with('。'));
         }
-        let m5 = policy
-            .measure(5)
-            .map(|m| m.text.as_str())
-            .unwrap_or_default();
+        let m5 = policy.measure(5).map(|m| m.text.as_str()).unwrap_or_default();
         assert!(m5.contains("概念验证中心等创新平台"));
-        let m7 = policy
-            .measure(7)
-            .map(|m| m.text.as_str())
-            .unwrap_or_default();
+        let m7 = policy.measure(7).map(|m| m.text.as_str()).unwrap_or_default();
         assert!(m7.contains("做好诉调对接和维权援助"));
-        assert_eq!(
-            policy.measure(1).map(|m| m.title.as_str()),
-            Some("梳理盘活存量专利")
-        );
+        assert_eq!(policy.measure(1).map(|m| m.title.as_str()), Some("梳理盘活存量专利"));
     }
 
     #[test]
     fn groups_and_supervision() {
         let policy = shipped();
-        let nav: Vec<&str> = policy
-            .measure_groups
-            .iter()
-            .map(|g| g.nav_title.as_str())
-            .collect();
-        assert_eq!(
-            nav,
-            [
-                "激励创新创造",
-                "激发内生动力",
-                "构建保护体系",
-                "搭建供需平台",
-                "跟踪督办"
-            ]
-        );
-        assert_eq!(
-            policy.group(1).map(|g| g.title.as_str()),
-            Some("激励创新创造，加快专利价值实现")
-        );
+        let nav: Vec<&str> = policy.measure_groups.iter().map(|g| g.nav_title.as_str()).collect();
+        assert_eq!(nav, ["激励创新创造", "激发内生动力", "构建保护体系", "搭建供需平台", "跟踪督办"]);
+        assert_eq!(policy.group(1).map(|g| g.title.as_str()), Some("激励创新创造，加快专利价值实现"));
         let in_group_3: Vec<u8> = policy.measures_in_group(3).map(|m| m.number).collect();
         assert_eq!(in_group_3, [7, 8, 9]);
         assert_eq!(policy.measures_in_group(5).count(), 0);
@@ -1461,48 +1226,28 @@ mod tests {
     fn departments_leads_and_bureau() {
         let policy = shipped();
         let m1 = policy.measure(1).expect("measure 1");
-        let lead = m1
-            .lead_department()
-            .and_then(|code| policy.department(code));
+        let lead = m1.lead_department().and_then(|code| policy.department(code));
         assert_eq!(lead.map(|d| d.name.as_str()), Some("市市场监管局"));
-        assert_eq!(
-            m1.co_departments(),
-            ["miit", "sti", "edu_sports", "finance", "agri"]
-        );
+        assert_eq!(m1.co_departments(), ["miit", "sti", "edu_sports", "finance", "agri"]);
         assert_eq!(policy.bureau().map(|d| d.code.as_str()), Some("amr"));
         assert_eq!(policy.departments.iter().filter(|d| d.is_bureau).count(), 1);
         let m3 = policy.measure(3).expect("measure 3");
         assert_eq!(m3.lead_department(), Some("miit"));
         let m8 = policy.measure(8).expect("measure 8");
-        assert_eq!(
-            policy
-                .department(m8.departments[0].as_str())
-                .map(|d| d.name.as_str()),
-            Some("市中级人民法院")
-        );
-        for name in [
-            "市检察院",
-            "安康金融监管分局",
-            "人民银行安康市分行",
-            "市行政审批服务局",
-        ] {
+        assert_eq!(policy.department(m8.departments[0].as_str()).map(|d| d.name.as_str()), Some("市中级人民法院"));
+        for name in ["市检察院", "安康金融监管分局", "人民银行安康市分行", "市行政审批服务局"]
+        {
             assert!(policy.departments.iter().any(|d| d.name == name), "{name}");
         }
         // Every department listed is named by some measure, and vice versa.
         for department in &policy.departments {
             assert!(
-                policy
-                    .measures
-                    .iter()
-                    .any(|m| m.departments.contains(&department.code)),
+                policy.measures.iter().any(|m| m.departments.contains(&department.code)),
                 "{} is named by no measure",
                 department.code
             );
         }
-        let empty = Measure {
-            departments: Vec::new(),
-            ..m1.clone()
-        };
+        let empty = Measure { departments: Vec::new(), ..m1.clone() };
         assert_eq!(empty.lead_department(), None);
         assert!(empty.co_departments().is_empty());
     }
@@ -1531,27 +1276,15 @@ mod tests {
                 ("610981", "旬阳市"),
             ]
         );
-        assert_eq!(
-            policy.county("610981").map(|c| c.kind),
-            Some(CountyKind::CountyCity)
-        );
-        assert_eq!(
-            policy.county("610902").map(|c| c.kind),
-            Some(CountyKind::District)
-        );
+        assert_eq!(policy.county("610981").map(|c| c.kind), Some(CountyKind::CountyCity));
+        assert_eq!(policy.county("610902").map(|c| c.kind), Some(CountyKind::District));
         let zones: Vec<(&str, &str)> = policy
             .counties
             .iter()
             .filter(|c| c.kind == CountyKind::DevelopmentZone)
             .map(|c| (c.code.as_str(), c.name.as_str()))
             .collect();
-        assert_eq!(
-            zones,
-            [
-                ("6109A1", "安康高新技术产业开发区"),
-                ("6109A2", "安康恒口示范区")
-            ]
-        );
+        assert_eq!(zones, [("6109A1", "安康高新技术产业开发区"), ("6109A2", "安康恒口示范区")]);
     }
 
     #[test]
@@ -1565,26 +1298,13 @@ mod tests {
         assert!(!selenium.matches_ipc("A23F30/00"));
         assert!(!selenium.matches_ipc("G06F18/2321"));
 
-        let targets: Vec<(&str, u64)> = policy
-            .targets
-            .iter()
-            .map(|t| (t.code.as_str(), t.value))
-            .collect();
+        let targets: Vec<(&str, u64)> = policy.targets.iter().map(|t| (t.code.as_str(), t.value)).collect();
         assert_eq!(
             targets,
-            [
-                ("valid_invention_patents", 400),
-                ("high_value_invention_patents", 100),
-                ("valid_trademarks", 30_000)
-            ]
+            [("valid_invention_patents", 400), ("high_value_invention_patents", 100), ("valid_trademarks", 30_000)]
         );
         let due = NaiveDate::from_ymd_opt(2025, 12, 31).expect("date");
-        assert!(
-            policy
-                .targets
-                .iter()
-                .all(|t| t.due == due && t.measure == 2 && t.unit == "件")
-        );
+        assert!(policy.targets.iter().all(|t| t.due == due && t.measure == 2 && t.unit == "件"));
 
         let yuan = |y: i64| Money::from_yuan(y).expect("fits");
         let money = &policy.money;
@@ -1596,24 +1316,15 @@ mod tests {
         assert_eq!(money.first_of_kind_award(yuan(1_000_000)), None);
         assert_eq!(money.interest_subsidy.ratio_bp, 5000);
         assert_eq!(money.interest_subsidy.max_years, 2);
-        assert_eq!(
-            money.interest_subsidy.cap_per_enterprise_per_year,
-            yuan(500_000)
-        );
+        assert_eq!(money.interest_subsidy.cap_per_enterprise_per_year, yuan(500_000));
         assert_eq!(money.interest_subsidy.cap_per_loan, None);
         assert_eq!(money.interest_subsidy.day_count_basis, 360);
         assert_eq!(money.premium_subsidy.ratio_bp, 5000);
-        assert_eq!(
-            money.premium_subsidy.cap_per_enterprise_per_year,
-            yuan(200_000)
-        );
+        assert_eq!(money.premium_subsidy.cap_per_enterprise_per_year, yuan(200_000));
 
         assert_eq!(policy.high_value.sei_code_scope, SeiCodeScope::Any);
         assert_eq!(policy.high_value.maintained_years, 10);
-        assert_eq!(
-            policy.high_value.maintained_since,
-            MaintenanceStart::FilingDate
-        );
+        assert_eq!(policy.high_value.maintained_since, MaintenanceStart::FilingDate);
         assert_eq!(policy.high_value.pledge_threshold, yuan(10_000_000));
         assert_eq!(policy.open_license.fixed_fee_cap, yuan(20_000_000));
         assert_eq!(policy.open_license.royalty_sales_cap_bp, 2000);
@@ -1636,11 +1347,7 @@ mod tests {
         let mut levels: Vec<u8> = rules.prospect_grades.iter().map(|g| g.level).collect();
         levels.sort_unstable();
         assert_eq!(levels, [1, 2, 3, 4]);
-        assert!(
-            rules
-                .prospect_grade(4)
-                .is_some_and(|g| g.name.starts_with('A'))
-        );
+        assert!(rules.prospect_grade(4).is_some_and(|g| g.name.starts_with('A')));
         assert!(rules.is_high_tier(2, 3.0));
         assert!(!rules.is_high_tier(1, 4.0));
         assert!(!rules.is_high_tier(5, 2.9));
@@ -1663,16 +1370,9 @@ mod tests {
 
     #[test]
     fn optional_per_loan_cap_is_read() {
-        let text = ANKANG_2024_TOML.replacen(
-            "# cap_per_loan_yuan = 200000",
-            "cap_per_loan_yuan = 200000",
-            1,
-        );
+        let text = ANKANG_2024_TOML.replacen("# cap_per_loan_yuan = 200000", "cap_per_loan_yuan = 200000", 1);
         let policy = Policy::from_toml_str(&text).expect("valid");
-        assert_eq!(
-            policy.money.interest_subsidy.cap_per_loan,
-            Money::from_yuan(200_000)
-        );
+        assert_eq!(policy.money.interest_subsidy.cap_per_loan, Money::from_yuan(200_000));
     }
 
     #[test]
@@ -1686,10 +1386,7 @@ mod tests {
 
     #[test]
     fn unknown_field_names_its_table() {
-        let e = broken(
-            "short_name = \"安康\"\n",
-            "short_name = \"安康\"\nmotto = \"x\"\n",
-        );
+        let e = broken("short_name = \"安康\"\n", "short_name = \"安康\"\nmotto = \"x\"\n");
         assert!(matches!(e, PolicyError::Schema { .. }));
         assert!(e.path().starts_with("city"), "{e}");
         assert!(e.reason().contains("motto"), "{e}");
@@ -1711,10 +1408,7 @@ mod tests {
             "departments = [\"sti\", \"finance\", \"miit\", \"edu_sports\", \"hrss\"",
             "departments = [\"xxx\", \"finance\", \"miit\", \"edu_sports\", \"hrss\"",
         );
-        assert_eq!(
-            e.to_string(),
-            "measures[3].departments[0]: 未知部门代码 \"xxx\"（应为 departments 中的 code）"
-        );
+        assert_eq!(e.to_string(), "measures[3].departments[0]: 未知部门代码 \"xxx\"（应为 departments 中的 code）");
     }
 
     #[test]
@@ -1738,56 +1432,24 @@ mod tests {
     #[test]
     fn other_semantic_errors_name_their_field() {
         let cases: [(&str, &str, &str); 14] = [
-            (
-                "division_code = \"6109\"",
-                "division_code = \"61A9\"",
-                "city.division_code",
-            ),
+            ("division_code = \"6109\"", "division_code = \"61A9\"", "city.division_code"),
             ("group = 2\n", "group = 9\n", "measures[3].group"),
             ("code = \"miit\"", "code = \"amr\"", "departments[1].code"),
-            (
-                "short_name = \"工信局\"\n",
-                "short_name = \"工信局\"\nis_bureau = true\n",
-                "departments[1].is_bureau",
-            ),
-            (
-                "short_name = \"市场监管局\"\nis_bureau = true\n",
-                "short_name = \"市场监管局\"\n",
-                "departments",
-            ),
+            ("short_name = \"工信局\"\n", "short_name = \"工信局\"\nis_bureau = true\n", "departments[1].is_bureau"),
+            ("short_name = \"市场监管局\"\nis_bureau = true\n", "short_name = \"市场监管局\"\n", "departments"),
             ("code = \"610921\"", "code = \"6109A3\"", "counties[1].code"),
-            (
-                "code = \"6109A2\"",
-                "code = \"6109B2\"",
-                "counties[11].code",
-            ),
+            ("code = \"6109A2\"", "code = \"6109B2\"", "counties[11].code"),
             ("code = \"610929\"", "code = \"620929\"", "counties[8].code"),
-            (
-                "code = \"new_materials\"",
-                "code = \"selenium_food\"",
-                "industry_chains[1].code",
-            ),
+            ("code = \"new_materials\"", "code = \"selenium_food\"", "industry_chains[1].code"),
             ("value = 100\n", "value = 0\n", "targets[1].value"),
             (
                 "navigation_project_min_yuan = 100000",
                 "navigation_project_min_yuan = 400000",
                 "money.navigation_project_min_yuan",
             ),
-            (
-                "ratio_bp = 5000",
-                "ratio_bp = 10001",
-                "money.interest_subsidy.ratio_bp",
-            ),
-            (
-                "day_count_basis = 360",
-                "day_count_basis = 366",
-                "money.interest_subsidy.day_count_basis",
-            ),
-            (
-                "level = 1\n",
-                "level = 5\n",
-                "revitalisation.prospect_grades[3].level",
-            ),
+            ("ratio_bp = 5000", "ratio_bp = 10001", "money.interest_subsidy.ratio_bp"),
+            ("day_count_basis = 360", "day_count_basis = 366", "money.interest_subsidy.day_count_basis"),
+            ("level = 1\n", "level = 5\n", "revitalisation.prospect_grades[3].level"),
         ];
         for (from, to, path) in cases {
             let e = broken(from, to);
@@ -1798,27 +1460,17 @@ mod tests {
 
     #[test]
     fn money_and_date_errors_in_fields() {
-        let e = broken(
-            "little_giant_first_award_yuan = 200000",
-            "little_giant_first_award_yuan = -1",
-        );
+        let e = broken("little_giant_first_award_yuan = 200000", "little_giant_first_award_yuan = -1");
         assert_eq!(e.path(), "money.little_giant_first_award_yuan", "{e}");
         assert!(e.reason().contains("负数"), "{e}");
-        let e = broken(
-            "little_giant_first_award_yuan = 200000",
-            "little_giant_first_award_yuan = 9223372036854775807",
-        );
+        let e = broken("little_giant_first_award_yuan = 200000", "little_giant_first_award_yuan = 9223372036854775807");
         assert_eq!(e.path(), "money.little_giant_first_award_yuan", "{e}");
         let e = broken("issued_on = 2024-12-13", "issued_on = 2024-12-13T08:00:00");
         assert_eq!(e.path(), "document.issued_on", "{e}");
         let e = broken("issued_on = 2024-12-13", "issued_on = \"2024-13-01\"");
         assert_eq!(e.path(), "document.issued_on", "{e}");
-        let text =
-            ANKANG_2024_TOML.replacen("issued_on = 2024-12-13", "issued_on = \"2024-12-13\"", 1);
-        assert!(
-            Policy::from_toml_str(&text).is_ok(),
-            "quoted dates are accepted"
-        );
+        let text = ANKANG_2024_TOML.replacen("issued_on = 2024-12-13", "issued_on = \"2024-12-13\"", 1);
+        assert!(Policy::from_toml_str(&text).is_ok(), "quoted dates are accepted");
     }
 
     #[test]
@@ -1837,14 +1489,7 @@ mod tests {
 
     #[test]
     fn ipc_prefix_syntax() {
-        for ok in [
-            "A23L",
-            "H04L43",
-            "G06F18/2321",
-            "A01B1/00",
-            "C01B32",
-            "H10F",
-        ] {
+        for ok in ["A23L", "H04L43", "G06F18/2321", "A01B1/00", "C01B32", "H10F"] {
             assert!(is_valid_ipc_prefix(ok), "{ok}");
         }
         for bad in [

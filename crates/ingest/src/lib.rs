@@ -102,12 +102,7 @@ impl Table {
         }
         ws.set_freeze_panes(1, 0)?;
         if !self.headers.is_empty() {
-            ws.autofilter(
-                0,
-                0,
-                u32::try_from(self.rows.len()).unwrap_or(u32::MAX),
-                col(self.headers.len() - 1),
-            )?;
+            ws.autofilter(0, 0, u32::try_from(self.rows.len()).unwrap_or(u32::MAX), col(self.headers.len() - 1))?;
         }
         Ok(wb.save_to_buffer()?)
     }
@@ -129,11 +124,7 @@ mod tests {
     #[test]
     fn writes_a_real_workbook() {
         let mut t = Table::new("审计日志", &["序号", "操作人", "结果"]);
-        t.push(vec![
-            Cell::from(1),
-            Cell::from("bureau_officer"),
-            Cell::from("成功"),
-        ]);
+        t.push(vec![Cell::from(1), Cell::from("bureau_officer"), Cell::from("成功")]);
         t.push(vec![Cell::from(2), Cell::Empty, Cell::from(Some("拒绝"))]);
         let bytes = t.to_xlsx().unwrap();
         // An xlsx file is a zip archive.

@@ -65,6 +65,27 @@ async fn check_org_and_faculty(
 }
 
 impl App {
+    /// The accounts of the three administrators are changed only at the server's console: a system
+    /// administrator who could reset the audit administrator's password, second factor or lock could
+    /// become the audit administrator (三员分立). The refusal is audited.
+    async fn guard_administrator_target(&self, actor: &Actor, target: &User, action: Action) -> Result<()> {
+        if actor.is_cli() || !target.roles.iter().any(|r| r.is_administrator()) {
+            return Ok(());
+        }
+        self.record(actor.audit(action, "user", target.id, Outcome::Denied, json!({"reason": "administrator_target"})))
+            .await?;
+        let mut e = FieldErrors::new();
+        e.add("disabled", "系统、安全、审计管理员账号只能由运维人员在服务器上用 ipbridge user 命令维护");
+        Err(ServiceError::Invalid(e))
+    }
+
+    /// The target account, checked against [`App::guard_administrator_target`].
+    async fn manageable_account(&self, actor: &Actor, id: UserId, action: Action) -> Result<User> {
+        let target = self.db.read().await?.user(id).await?.ok_or(ServiceError::NotFound)?;
+        self.guard_administrator_target(actor, &target, action).await?;
+        Ok(target)
+    }
+
     /// Creates an account without roles (the security administrator grants them). Returns the id.
     #[instrument(skip_all, fields(username = %new.username))]
     pub async fn create_account(&self, actor: &Actor, new: &NewAccount) -> Result<UserId> {
@@ -73,13 +94,8 @@ impl App {
     }
 
     /// The command line's way to create an account with roles, including the first system administrator.
-    pub async fn bootstrap_account(
-        &self,
-        actor: &Actor,
-        new: &NewAccount,
-        roles: &[Role],
-    ) -> Result<UserId> {
-        if !actor.cli {
+    pub async fn bootstrap_account(&self, actor: &Actor, new: &NewAccount, roles: &[Role]) -> Result<UserId> {
+        if !actor.is_cli() {
             return Err(ServiceError::Forbidden);
         }
         self.create_account_inner(actor, new, roles, false).await
@@ -100,18 +116,10 @@ impl App {
         if new.display_name.trim().is_empty() {
             errors.add("display_name", "请填写姓名");
         }
-        if let Err(e) = self
-            .settings
-            .password_policy()
-            .check(&username, &new.password)
-        {
+        if let Err(e) = self.settings.password_policy().check(&username, &new.password) {
             errors.add("password", e.to_string());
         }
-        let hash = if errors.0.contains_key("password") {
-            String::new()
-        } else {
-            hash_password(&new.password).await?
-        };
+        let hash = if errors.0.contains_key("password") { String::new() } else { hash_password(&new.password).await? };
         let mut tx = self.db.begin().await?;
         let org = check_org_and_faculty(&mut tx, new.org_id, new.faculty_id, &mut errors).await?;
         if let Some(org) = &org
@@ -178,6 +186,7 @@ impl App {
         faculty_id: Option<FacultyId>,
     ) -> Result<()> {
         actor.authorise(Permission::ManageAccounts)?;
+        self.manageable_account(actor, id, Action::UserUpdate).await?;
         let mut errors = FieldErrors::new();
         if display_name.trim().is_empty() {
             errors.add("display_name", "请填写姓名");
@@ -192,8 +201,7 @@ impl App {
         }
         errors.into_result()?;
         let org = org.ok_or(ServiceError::NotFound)?;
-        tx.update_profile(id, display_name.trim(), org.id, faculty_id, self.now())
-            .await?;
+        tx.update_profile(id, display_name.trim(), org.id, faculty_id, self.now()).await?;
         tx.append_audit(&actor.audit(
             Action::UserUpdate,
             "user",
@@ -207,46 +215,31 @@ impl App {
     }
 
     /// Disables or re-enables an account; disabling ends its sessions. One cannot disable oneself.
-    pub async fn set_account_disabled(
-        &self,
-        actor: &Actor,
-        id: UserId,
-        disabled: bool,
-    ) -> Result<()> {
+    pub async fn set_account_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> Result<()> {
         let me = actor.authorise(Permission::ManageAccounts)?;
         if me.is_some_and(|u| u.id == id) {
             let mut e = FieldErrors::new();
             e.add("disabled", "不能停用自己的账号");
             return Err(ServiceError::Invalid(e));
         }
+        let action = if disabled { Action::UserDisable } else { Action::UserEnable };
+        self.manageable_account(actor, id, action).await?;
         let mut tx = self.db.begin().await?;
         tx.set_disabled(id, disabled, self.now()).await?;
         if disabled {
             tx.delete_user_sessions(id).await?;
         }
-        let action = if disabled {
-            Action::UserDisable
-        } else {
-            Action::UserEnable
-        };
-        tx.append_audit(&actor.audit(action, "user", id, Outcome::Success, json!({})))
-            .await?;
+        let action = if disabled { Action::UserDisable } else { Action::UserEnable };
+        tx.append_audit(&actor.audit(action, "user", id, Outcome::Success, json!({}))).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Sets a temporary password (generated when `password` is none) that must be changed at next login;
     /// ends the account's sessions. Returns the temporary password to show once.
-    pub async fn reset_password(
-        &self,
-        actor: &Actor,
-        id: UserId,
-        password: Option<&str>,
-    ) -> Result<String> {
+    pub async fn reset_password(&self, actor: &Actor, id: UserId, password: Option<&str>) -> Result<String> {
         actor.authorise(Permission::ManageAccounts)?;
-        let mut tx = self.db.read().await?;
-        let user = tx.user(id).await?.ok_or(ServiceError::NotFound)?;
-        drop(tx);
+        let user = self.manageable_account(actor, id, Action::PasswordReset).await?;
         let password = match password {
             Some(p) => {
                 if let Err(e) = self.settings.password_policy().check(&user.username, p) {
@@ -263,14 +256,7 @@ impl App {
         tx.set_password(id, &hash, self.now(), true).await?;
         tx.unlock(id, self.now()).await?;
         tx.delete_user_sessions(id).await?;
-        tx.append_audit(&actor.audit(
-            Action::PasswordReset,
-            "user",
-            id,
-            Outcome::Success,
-            json!({}),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::PasswordReset, "user", id, Outcome::Success, json!({}))).await?;
         tx.commit().await?;
         Ok(password)
     }
@@ -278,10 +264,10 @@ impl App {
     /// Lifts a lockout.
     pub async fn unlock_account(&self, actor: &Actor, id: UserId) -> Result<()> {
         actor.authorise(Permission::ManageAccounts)?;
+        self.manageable_account(actor, id, Action::UserUnlock).await?;
         let mut tx = self.db.begin().await?;
         tx.unlock(id, self.now()).await?;
-        tx.append_audit(&actor.audit(Action::UserUnlock, "user", id, Outcome::Success, json!({})))
-            .await?;
+        tx.append_audit(&actor.audit(Action::UserUnlock, "user", id, Outcome::Success, json!({}))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -289,17 +275,12 @@ impl App {
     /// Removes an account's second factor (lost phone); administrators must enrol again at next login.
     pub async fn reset_account_totp(&self, actor: &Actor, id: UserId) -> Result<()> {
         actor.authorise(Permission::ManageAccounts)?;
+        self.manageable_account(actor, id, Action::TotpRemove).await?;
         let mut tx = self.db.begin().await?;
         tx.set_totp_secret(id, None, self.now()).await?;
         tx.delete_user_sessions(id).await?;
-        tx.append_audit(&actor.audit(
-            Action::TotpRemove,
-            "user",
-            id,
-            Outcome::Success,
-            json!({"by": "administrator"}),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::TotpRemove, "user", id, Outcome::Success, json!({"by": "administrator"})))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -309,6 +290,8 @@ impl App {
     pub async fn grant_roles(&self, actor: &Actor, id: UserId, roles: &[Role]) -> Result<()> {
         let me = actor.authorise(Permission::GrantRoles)?;
         if me.is_some_and(|u| u.id == id) {
+            self.record(actor.audit(Action::RolesGrant, "user", id, Outcome::Denied, json!({"reason": "own_roles"})))
+                .await?;
             let mut e = FieldErrors::new();
             e.add("roles", "不能修改自己的角色");
             return Err(ServiceError::Invalid(e));
@@ -319,6 +302,15 @@ impl App {
         let mut tx = self.db.begin().await?;
         let user = tx.user(id).await?.ok_or(ServiceError::NotFound)?;
         if let Err(e) = check_role_set(&roles, user.org_kind) {
+            drop(tx);
+            self.record(actor.audit(
+                Action::RolesGrant,
+                "user",
+                id,
+                Outcome::Denied,
+                json!({"reason": "role_set", "requested": roles.iter().map(|r| r.code()).collect::<Vec<_>>()}),
+            ))
+            .await?;
             let mut errors = FieldErrors::new();
             errors.add("roles", e.to_string());
             return Err(ServiceError::Invalid(errors));
@@ -342,20 +334,14 @@ impl App {
     /// Finds an account by login name (command line).
     pub async fn account_by_name(&self, username: &str) -> Result<User> {
         let mut tx = self.db.read().await?;
-        tx.user_by_name(username.trim())
-            .await?
-            .ok_or(ServiceError::NotFound)
+        tx.user_by_name(username.trim()).await?.ok_or(ServiceError::NotFound)
     }
 }
 
 /// A temporary password that satisfies the password rules: 12 characters from four classes.
 pub fn temporary_password() -> String {
     let body = random_hex(4);
-    format!(
-        "Tmp#{}{}",
-        body.to_uppercase().get(..4).unwrap_or("AB12"),
-        &body[4..]
-    )
+    format!("Tmp#{}{}", body.to_uppercase().get(..4).unwrap_or("AB12"), &body[4..])
 }
 
 #[cfg(test)]
@@ -367,10 +353,7 @@ mod tests {
     fn temporary_passwords_pass_the_rules() {
         for _ in 0..200 {
             let p = temporary_password();
-            assert!(
-                PasswordPolicy::default().check("someone", &p).is_ok(),
-                "{p}"
-            );
+            assert!(PasswordPolicy::default().check("someone", &p).is_ok(), "{p}");
         }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::auth::china_time;
 use crate::{Actor, App, Result, ServiceError};
 
-/// Most rows one export holds; a wider range is refused with a message to narrow the filter.
+/// Most rows one export holds; a wider selection is refused with a message to narrow the filter.
 pub const EXPORT_LIMIT: u32 = 100_000;
 
 /// A page of audit records.
@@ -48,6 +48,15 @@ impl App {
         filter.limit = EXPORT_LIMIT;
         filter.offset = 0;
         let mut tx = self.db.read().await?;
+        let total = tx.count_audit(&filter).await?;
+        if total > u64::from(EXPORT_LIMIT) {
+            let mut e = crate::FieldErrors::new();
+            e.add(
+                "from",
+                format!("符合条件的记录有{total}条，超过单次导出上限{EXPORT_LIMIT}条，请缩小日期范围后分批导出"),
+            );
+            return Err(ServiceError::Invalid(e));
+        }
         let records = tx.list_audit(&filter).await?;
         drop(tx);
         let mut t = Table::new(
@@ -76,27 +85,17 @@ impl App {
                 Cell::from(rec.actor_name.as_str()),
                 Cell::from(rec.org_id),
                 Cell::from(rec.ip.as_str()),
-                Cell::from(
-                    Action::from_code(&rec.action)
-                        .map(Action::label)
-                        .unwrap_or(rec.action.as_str()),
-                ),
+                Cell::from(Action::from_code(&rec.action).map(Action::label).unwrap_or(rec.action.as_str())),
                 Cell::from(rec.action.as_str()),
                 Cell::from(rec.object_type.as_str()),
                 Cell::from(rec.object_id.as_str()),
-                Cell::from(
-                    Outcome::from_code(&rec.outcome)
-                        .map(Outcome::label)
-                        .unwrap_or(rec.outcome.as_str()),
-                ),
+                Cell::from(Outcome::from_code(&rec.outcome).map(Outcome::label).unwrap_or(rec.outcome.as_str())),
                 Cell::from(rec.request_id.as_str()),
                 Cell::from(rec.detail.as_str()),
                 Cell::from(r.hash.as_str()),
             ]);
         }
-        let bytes = t
-            .to_xlsx()
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.record(actor.audit(
             Action::AuditExport,
             "audit_log",
@@ -114,25 +113,26 @@ impl App {
 
     /// Walks the whole chain in sequence order, in batches, and reports the first break.
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        verify_audit(&self.db).await
+    }
+}
+
+/// Verifies the chain of a database opened without starting the application (nothing is written).
+pub async fn verify_audit(db: &ipbridge_store::Db) -> Result<VerifyReport> {
+    {
         let mut verifier = ChainVerifier::new();
         let mut after = 0;
-        let mut tx = self.db.read().await?;
+        let mut tx = db.read().await?;
         loop {
             let batch = tx.audit_after(after, 5_000).await?;
             let Some(last) = batch.last() else { break };
             after = last.record.seq;
             for r in &batch {
                 if let Err(b) = verifier.push(r) {
-                    return Ok(VerifyReport {
-                        checked: verifier.checked(),
-                        first_break: Some(b),
-                    });
+                    return Ok(VerifyReport { checked: verifier.checked(), first_break: Some(b) });
                 }
             }
         }
-        Ok(VerifyReport {
-            checked: verifier.checked(),
-            first_break: None,
-        })
+        Ok(VerifyReport { checked: verifier.checked(), first_break: None })
     }
 }

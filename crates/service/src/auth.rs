@@ -3,10 +3,11 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use ipbridge_domain::account::User;
+use ipbridge_domain::account::{User, check_username};
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::org::UserId;
-use ipbridge_store::{AuditStore, Session, SessionStore, UserStore};
+use ipbridge_domain::password::PasswordError;
+use ipbridge_store::{AuditStore, Session, SessionStore, Tx, UserStore};
 use serde_json::json;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 use tracing::{info, instrument, warn};
@@ -67,13 +68,9 @@ pub async fn hash_password(password: &str) -> Result<String> {
 
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
 }
 
 /// A hash checked when the user does not exist, so both cases take the same time and say the same.
@@ -83,91 +80,97 @@ async fn burn_a_verification(password: &str) {
     let password = password.to_owned();
     let _ = tokio::task::spawn_blocking(move || {
         let hash = DUMMY_HASH.get_or_init(|| {
-            Argon2::default()
-                .hash_password(random_hex(16).as_bytes())
-                .map(|h| h.to_string())
-                .unwrap_or_default()
+            Argon2::default().hash_password(random_hex(16).as_bytes()).map(|h| h.to_string()).unwrap_or_default()
         });
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
+        Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
     })
     .await;
 }
 
+/// How long a session's last activity may lag before it is written again: idle timeouts are counted in
+/// minutes, so a page view need not take the write lock every time.
+const TOUCH_INTERVAL_SECONDS: i64 = 60;
+
+/// The attempted login name as audit records keep it: a syntactically valid name as typed, anything else
+/// (often a password typed into the wrong field) only by its length.
+fn attempted_name(name: &str) -> String {
+    if check_username(name).is_ok() {
+        name.to_owned()
+    } else {
+        format!("(invalid name, {} characters)", name.chars().count())
+    }
+}
+
+fn locked(until: DateTime<Utc>) -> ServiceError {
+    ServiceError::Login(LoginError::Locked { until: china_time(until).format("%H:%M").to_string() })
+}
+
 impl App {
-    /// Checks a username and password. On success a session is created (pending the code when the
-    /// account has a second factor); every attempt is audited.
-    #[instrument(skip_all, fields(username = %username, ip = %actor.ip))]
-    pub async fn login(
-        &self,
-        actor: &Actor,
-        username: &str,
-        password: &str,
-    ) -> Result<LoginSuccess> {
+    /// Counts a failed attempt and locks the account when the limit is reached; returns the lock end.
+    async fn count_failure(&self, tx: &mut Tx, user: UserId) -> Result<Option<DateTime<Utc>>> {
         let now = self.now();
-        let policy = self.settings.login_policy();
+        let n = tx.count_failure(user).await?;
+        let failure = self.settings.login_policy().register_failure(n.saturating_sub(1), now);
+        if let Some(until) = failure.locked_until {
+            tx.lock_account(user, until).await?;
+        }
+        Ok(failure.locked_until)
+    }
+
+    /// Checks a username and password. On success a session is created (pending the code when the
+    /// account has a second factor); every attempt is audited. The password is verified outside any
+    /// transaction, so a flood of attempts never holds the database's write lock during hashing.
+    #[instrument(skip_all, fields(ip = %actor.ip))]
+    pub async fn login(&self, actor: &Actor, username: &str, password: &str) -> Result<LoginSuccess> {
         let username = username.trim();
-        let mut tx = self.db.begin().await?;
-        let user = tx.user_by_name(username).await?;
+        let user = self.db.read().await?.user_by_name(username).await?;
         let Some(user) = user else {
             // Same work as a real check, then the same message.
             burn_a_verification(password).await;
-            tx.append_audit(&actor.audit(
+            self.record(actor.audit(
                 Action::Login,
                 "user",
-                username,
+                attempted_name(username),
                 Outcome::Denied,
                 json!({"reason": "unknown_user"}),
             ))
             .await?;
-            tx.commit().await?;
             warn!("login refused: unknown user");
             return Err(ServiceError::Login(LoginError::BadCredentials));
         };
-        let as_user = Actor {
-            user: Some(user.clone()),
-            ..actor.clone()
-        };
-        let refuse = |reason: &str| {
-            as_user.audit(
-                Action::Login,
-                "user",
-                user.id,
-                Outcome::Denied,
-                json!({ "reason": reason }),
-            )
-        };
-        if user.disabled {
-            tx.append_audit(&refuse("disabled")).await?;
+        let as_user = Actor { user: Some(user.clone()), ..actor.clone() };
+        let refusal =
+            |reason: &str| as_user.audit(Action::Login, "user", user.id, Outcome::Denied, json!({ "reason": reason }));
+        let password_ok = verify_password(password, &user.password_hash).await;
+        let mut tx = self.db.begin().await?;
+        // Re-read inside the write transaction: parallel attempts may have locked the account meanwhile.
+        let user = tx.user(user.id).await?.ok_or(ServiceError::Login(LoginError::BadCredentials))?;
+        let now = self.now();
+        if !password_ok {
+            let lock = self.count_failure(&mut tx, user.id).await?;
+            tx.append_audit(&refusal(if lock.is_some() { "bad_password_locked" } else { "bad_password" })).await?;
             tx.commit().await?;
-            return Err(ServiceError::Login(LoginError::Disabled));
+            warn!(user_id = %user.id, locked = lock.is_some(), "login refused: bad password");
+            // The attempt that locks says so, so the user knows to wait or call the administrator.
+            return Err(match lock {
+                Some(until) => locked(until),
+                None => ServiceError::Login(LoginError::BadCredentials),
+            });
         }
-        if let Some(until) = user.locked_until.filter(|t| *t > now) {
-            tx.append_audit(&refuse("locked")).await?;
+        // Account states are revealed only to someone who knows the password.
+        let refused = if let Some(until) = user.locked_until.filter(|t| *t > now) {
+            Some(("locked", locked(until)))
+        } else if user.disabled {
+            Some(("disabled", ServiceError::Login(LoginError::Disabled)))
+        } else if !user.org_active {
+            Some(("org_inactive", ServiceError::Login(LoginError::OrgInactive)))
+        } else {
+            None
+        };
+        if let Some((reason, error)) = refused {
+            tx.append_audit(&refusal(reason)).await?;
             tx.commit().await?;
-            return Err(ServiceError::Login(LoginError::Locked {
-                until: china_time(until).format("%H:%M").to_string(),
-            }));
-        }
-        if !verify_password(password, &user.password_hash).await {
-            let failure = policy.register_failure(user.failed_attempts, now);
-            tx.record_failure(user.id, failure.failed_attempts, failure.locked_until)
-                .await?;
-            let reason = if failure.locked_until.is_some() {
-                "bad_password_locked"
-            } else {
-                "bad_password"
-            };
-            tx.append_audit(&refuse(reason)).await?;
-            tx.commit().await?;
-            warn!(reason, "login refused");
-            return Err(ServiceError::Login(match failure.locked_until {
-                Some(until) => LoginError::Locked {
-                    until: china_time(until).format("%H:%M").to_string(),
-                },
-                None => LoginError::BadCredentials,
-            }));
+            return Err(error);
         }
         let totp_pending = user.totp_secret.is_some();
         let token = random_hex(32);
@@ -180,9 +183,7 @@ impl App {
             totp_pending,
         })
         .await?;
-        let previous_login = user
-            .last_login_at
-            .map(|at| (at, user.last_login_ip.clone().unwrap_or_default()));
+        let previous_login = user.last_login_at.map(|at| (at, user.last_login_ip.clone().unwrap_or_default()));
         if totp_pending {
             // The login is complete only with the code; the password step is recorded on its own.
             tx.append_audit(&as_user.audit(
@@ -195,105 +196,97 @@ impl App {
             .await?;
         } else {
             tx.record_login(user.id, now, &actor.ip).await?;
-            tx.append_audit(&as_user.audit(
-                Action::Login,
-                "user",
-                user.id,
-                Outcome::Success,
-                json!({}),
-            ))
-            .await?;
+            tx.append_audit(&as_user.audit(Action::Login, "user", user.id, Outcome::Success, json!({}))).await?;
         }
         tx.commit().await?;
         info!(user_id = %user.id, totp_pending, "password accepted");
-        Ok(LoginSuccess {
-            token,
-            totp_pending,
-            previous_login,
-        })
+        Ok(LoginSuccess { token, totp_pending, previous_login })
     }
 
-    /// Checks the one-time code of a session that is pending it. A wrong code counts as a failed login.
+    /// Checks the one-time code of a session that is pending it. A wrong code counts as a failed login,
+    /// and the attempt that locks the account also ends its sessions.
     #[instrument(skip_all, fields(user_id = %su.user.id))]
-    pub async fn verify_login_totp(
-        &self,
-        actor: &Actor,
-        su: &SessionUser,
-        code: &str,
-    ) -> Result<()> {
+    pub async fn verify_login_totp(&self, actor: &Actor, su: &SessionUser, code: &str) -> Result<()> {
         let now = self.now();
-        let policy = self.settings.login_policy();
         let Some(secret) = su.user.totp_secret.as_deref() else {
             return Err(ServiceError::Forbidden);
         };
-        let mut tx = self.db.begin().await?;
         let step = totp_step(secret, &su.user.username, code, now)?;
+        let mut tx = self.db.begin().await?;
         let accepted = match step {
             Some(step) => tx.accept_totp_step(su.user.id, step).await?,
             None => false,
         };
         if !accepted {
-            let failure = policy.register_failure(su.user.failed_attempts, now);
-            tx.record_failure(su.user.id, failure.failed_attempts, failure.locked_until)
-                .await?;
+            let lock = self.count_failure(&mut tx, su.user.id).await?;
             tx.append_audit(&actor.audit(
                 Action::TotpVerify,
                 "user",
                 su.user.id,
                 Outcome::Denied,
-                json!({"locked": failure.locked_until.is_some()}),
+                json!({"locked": lock.is_some()}),
             ))
             .await?;
-            if failure.locked_until.is_some() {
+            if lock.is_some() {
                 tx.delete_user_sessions(su.user.id).await?;
             }
             tx.commit().await?;
-            return Err(ServiceError::Login(match failure.locked_until {
-                Some(until) => LoginError::Locked {
-                    until: china_time(until).format("%H:%M").to_string(),
-                },
-                None => LoginError::BadTotp,
-            }));
+            return Err(match lock {
+                Some(until) => locked(until),
+                None => ServiceError::Login(LoginError::BadTotp),
+            });
         }
         let hash = sm3_hex(&su.token);
         tx.clear_totp_pending(&hash).await?;
         tx.record_login(su.user.id, now, &actor.ip).await?;
-        tx.append_audit(&actor.audit(
-            Action::Login,
-            "user",
-            su.user.id,
-            Outcome::Success,
-            json!({"step": "totp"}),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::Login, "user", su.user.id, Outcome::Success, json!({"step": "totp"})))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Resolves a session cookie: ends it when idle or too old (audited), else marks activity.
+    /// Resolves a session cookie: ends it when idle, too old, or its account or organisation was disabled
+    /// (audited), else notes the activity. Reads take no write lock; activity is written at most once a
+    /// minute.
     pub async fn session_user(&self, token: &str, actor: &Actor) -> Result<Option<SessionUser>> {
         let now = self.now();
         let policy = self.settings.login_policy();
         let hash = sm3_hex(token);
-        let mut tx = self.db.begin().await?;
-        let Some(session) = tx.session(&hash).await? else {
-            return Ok(None);
+        let (session, user) = {
+            let mut tx = self.db.read().await?;
+            let Some(session) = tx.session(&hash).await? else {
+                return Ok(None);
+            };
+            let user = tx.user(session.user_id).await?;
+            (session, user)
         };
-        let user = tx.user(session.user_id).await?;
         let alive = policy.session_alive(session.created_at, session.last_seen_at, now);
-        let Some(user) = user.filter(|u| alive && !u.disabled && !u.is_locked(now)) else {
+        // A lock does not end live sessions: anyone can lock an account by guessing, and that must not
+        // log its owner out. Disabling the account or its organisation does.
+        let Some(user) = user.filter(|u| alive && !u.disabled && u.org_active) else {
+            let mut tx = self.db.begin().await?;
             tx.delete_session(&hash).await?;
-            tx.append_audit(&NewSessionEnd::entry(actor, session.user_id, alive))
-                .await?;
+            let mut entry = actor.audit(
+                Action::SessionExpired,
+                "user",
+                session.user_id,
+                Outcome::Success,
+                json!({ "reason": if alive { "account_state" } else { "timeout" } }),
+            );
+            entry.actor_id = Some(session.user_id.get());
+            if let Some(name) = self.db.read().await?.user(session.user_id).await?.map(|u| u.username) {
+                entry.actor_name = name;
+            }
+            tx.append_audit(&entry).await?;
             tx.commit().await?;
             return Ok(None);
         };
-        tx.touch_session(&hash, now).await?;
-        tx.commit().await?;
-        let expired = self
-            .settings
-            .password_policy()
-            .is_expired(user.password_changed_at, now);
+        if (now - session.last_seen_at).num_seconds() >= TOUCH_INTERVAL_SECONDS {
+            let mut tx = self.db.begin().await?;
+            tx.touch_session(&hash, now).await?;
+            tx.commit().await?;
+        }
+        let expired = self.settings.password_policy().is_expired(user.password_changed_at, now);
         Ok(Some(SessionUser {
             must_change_password: (user.must_change_password && !user.is_demo) || expired,
             must_enrol_totp: user.requires_totp() && user.totp_secret.is_none(),
@@ -307,19 +300,13 @@ impl App {
     pub async fn logout(&self, actor: &Actor, su: &SessionUser) -> Result<()> {
         let mut tx = self.db.begin().await?;
         tx.delete_session(&sm3_hex(&su.token)).await?;
-        tx.append_audit(&actor.audit(
-            Action::Logout,
-            "user",
-            su.user.id,
-            Outcome::Success,
-            json!({}),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::Logout, "user", su.user.id, Outcome::Success, json!({}))).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Changes one's own password after checking the current one. Other sessions of the account end.
+    /// Changes one's own password after checking the current one. Every session of the account ends and
+    /// a new one is returned, so the browser's token changes with the password.
     #[instrument(skip_all, fields(user_id = %su.user.id))]
     pub async fn change_password(
         &self,
@@ -328,7 +315,7 @@ impl App {
         current: &str,
         new: &str,
         repeat: &str,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let mut errors = FieldErrors::new();
         if !verify_password(current, &su.user.password_hash).await {
             errors.add("current", "当前密码不正确");
@@ -336,14 +323,10 @@ impl App {
         if new != repeat {
             errors.add("repeat", "两次输入的新密码不一致");
         }
-        if let Err(e) = self
-            .settings
-            .password_policy()
-            .check(&su.user.username, new)
-        {
+        if let Err(e) = self.settings.password_policy().check(&su.user.username, new) {
             errors.add("new", e.to_string());
         } else if current == new {
-            errors.add("new", "新密码不能与当前密码相同");
+            errors.add("new", PasswordError::Unchanged.to_string());
         }
         if !errors.is_empty() {
             self.record(actor.audit(
@@ -358,12 +341,13 @@ impl App {
         }
         let hash = hash_password(new).await?;
         let now = self.now();
+        let token = random_hex(32);
         let mut tx = self.db.begin().await?;
         tx.set_password(su.user.id, &hash, now, false).await?;
-        // Other sessions are ended: whoever knew the old password is logged out.
+        // Whoever knew the old password, or held an old session token, is logged out.
         tx.delete_user_sessions(su.user.id).await?;
         tx.insert_session(&Session {
-            token_hash: sm3_hex(&su.token),
+            token_hash: sm3_hex(&token),
             user_id: su.user.id,
             created_at: now,
             last_seen_at: now,
@@ -371,16 +355,9 @@ impl App {
             totp_pending: false,
         })
         .await?;
-        tx.append_audit(&actor.audit(
-            Action::PasswordChange,
-            "user",
-            su.user.id,
-            Outcome::Success,
-            json!({}),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::PasswordChange, "user", su.user.id, Outcome::Success, json!({}))).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(token)
     }
 
     /// Starts TOTP enrolment: a fresh secret and its `otpauth://` address for the authenticator app.
@@ -393,49 +370,41 @@ impl App {
     pub fn totp_enrolment_with(&self, user: &User, secret: &str) -> Result<TotpEnrolment> {
         let secret = secret.to_owned();
         let totp = build_totp(&secret, &user.username, &self.policy.city.name)?;
-        let url = totp
-            .to_url()
-            .map_err(|e| ServiceError::Internal(format!("totp url: {e}")))?;
+        let url = totp.to_url().map_err(|e| ServiceError::Internal(format!("totp url: {e}")))?;
         Ok(TotpEnrolment { secret, url })
     }
 
-    /// Stores the second factor after checking a code from the new secret.
-    pub async fn confirm_totp(
-        &self,
-        actor: &Actor,
-        su: &SessionUser,
-        secret: &str,
-        code: &str,
-    ) -> Result<()> {
+    /// Stores the second factor after checking a code from the new secret. An account that already has
+    /// one cannot replace it here: a stolen session must not be able to rebind the second factor.
+    pub async fn confirm_totp(&self, actor: &Actor, su: &SessionUser, secret: &str, code: &str) -> Result<()> {
         let now = self.now();
-        let valid = totp_step(secret, &su.user.username, code, now)?;
-        let Some(step) = valid else {
+        if su.user.totp_secret.is_some() {
             self.record(actor.audit(
                 Action::TotpEnrol,
                 "user",
                 su.user.id,
                 Outcome::Denied,
-                json!({}),
+                json!({"reason": "already_enrolled"}),
             ))
             .await?;
             let mut errors = FieldErrors::new();
             errors.add(
                 "code",
-                "动态口令不正确，请确认手机时间准确后输入验证器上的最新6位数字",
+                "该账号已绑定动态口令；如需更换手机，请先解除绑定（管理员账号请联系系统运维人员在服务器上解除）",
             );
+            return Err(ServiceError::Invalid(errors));
+        }
+        let valid = totp_step(secret, &su.user.username, code, now)?;
+        let Some(step) = valid else {
+            self.record(actor.audit(Action::TotpEnrol, "user", su.user.id, Outcome::Denied, json!({}))).await?;
+            let mut errors = FieldErrors::new();
+            errors.add("code", "动态口令不正确，请确认手机时间准确后输入验证器上的最新6位数字");
             return Err(ServiceError::Invalid(errors));
         };
         let mut tx = self.db.begin().await?;
         tx.set_totp_secret(su.user.id, Some(secret), now).await?;
         tx.accept_totp_step(su.user.id, step).await?;
-        tx.append_audit(&actor.audit(
-            Action::TotpEnrol,
-            "user",
-            su.user.id,
-            Outcome::Success,
-            json!({}),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::TotpEnrol, "user", su.user.id, Outcome::Success, json!({}))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -443,23 +412,24 @@ impl App {
     /// Removes one's own second factor; refused for administrators, who must keep one.
     pub async fn remove_own_totp(&self, actor: &Actor, su: &SessionUser) -> Result<()> {
         if su.user.requires_totp() {
+            self.record(actor.audit(
+                Action::TotpRemove,
+                "user",
+                su.user.id,
+                Outcome::Denied,
+                json!({"reason": "administrator"}),
+            ))
+            .await?;
             return Err(ServiceError::Forbidden);
         }
         let mut tx = self.db.begin().await?;
         tx.set_totp_secret(su.user.id, None, self.now()).await?;
-        tx.append_audit(&actor.audit(
-            Action::TotpRemove,
-            "user",
-            su.user.id,
-            Outcome::Success,
-            json!({}),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::TotpRemove, "user", su.user.id, Outcome::Success, json!({}))).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Removes sessions that can no longer be used; run periodically.
+    /// Removes sessions that can no longer be used (run periodically); the removal is audited.
     pub async fn purge_stale_sessions(&self) -> Result<u64> {
         let now = self.now();
         let p = self.settings.login_policy();
@@ -470,6 +440,17 @@ impl App {
                 now - Duration::hours(p.max_session_hours),
             )
             .await?;
+        if n > 0 {
+            let system = Actor::system();
+            tx.append_audit(&system.audit(
+                Action::SessionExpired,
+                "session",
+                "",
+                Outcome::Success,
+                json!({"purged": n}),
+            ))
+            .await?;
+        }
         tx.commit().await?;
         Ok(n)
     }
@@ -498,12 +479,14 @@ fn build_totp(secret: &str, account: &str, issuer: &str) -> Result<Totp> {
         .with_step_duration(30)
         .with_secret(secret)
         .with_account_name(account.replace(':', "_"))
-        .with_issuer(Some(format!(
-            "{}专利转化运用服务平台",
-            issuer.replace(':', "_")
-        )))
+        .with_issuer(Some(format!("{}专利转化运用服务平台", issuer.replace(':', "_"))))
         .build()
-        .map_err(|e| ServiceError::Internal(format!("totp: {e}")))
+        .map_err(|_| {
+            // A secret shorter than RFC 4226's 128 bits: a tampered form, not a server fault.
+            let mut e = FieldErrors::new();
+            e.add("code", "密钥格式不正确，请重新开始绑定");
+            ServiceError::Invalid(e)
+        })
 }
 
 /// The time step a code matches (±1 step of clock skew), if any.
@@ -517,27 +500,7 @@ fn totp_step(secret: &str, account: &str, code: &str, now: DateTime<Utc>) -> Res
 /// The current code for a secret; the demo and the tests use it in place of a phone.
 pub fn totp_code_at(secret: &str, account: &str, at: DateTime<Utc>) -> Result<String> {
     let totp = build_totp(secret, account, "ipbridge")?;
-    Ok(totp
-        .generate(u64::try_from(at.timestamp()).unwrap_or(0))
-        .to_string())
-}
-
-/// The audit record of a session ended by the idle timeout, lifetime, lock or disabling.
-struct NewSessionEnd;
-
-impl NewSessionEnd {
-    fn entry(actor: &Actor, user: UserId, was_alive: bool) -> ipbridge_store::NewAuditEntry {
-        // A session that had not timed out ends because the account was disabled or locked.
-        let mut e = actor.audit(
-            Action::SessionExpired,
-            "user",
-            user,
-            Outcome::Success,
-            json!({ "reason": if was_alive { "account_state" } else { "timeout" } }),
-        );
-        e.actor_id = Some(user.get());
-        e
-    }
+    Ok(totp.generate(u64::try_from(at.timestamp()).unwrap_or(0)).to_string())
 }
 
 /// A random token of `bytes` bytes as hex, for cookies that need no server-side state.

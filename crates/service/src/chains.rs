@@ -58,20 +58,21 @@ pub(crate) async fn seed_from_policy(app: &App) -> Result<(), StoreError> {
         return Ok(());
     }
     let now = app.now();
+    let system = crate::Actor::system();
     for (i, c) in app.policy.industry_chains.iter().enumerate() {
-        tx.insert_chain(
-            &StoredChain {
-                id: 0,
-                code: c.code.clone(),
-                name: c.name.clone(),
-                ipc_prefixes: c.ipc_prefixes.clone(),
-                keywords: c.keywords.clone(),
-                sort_order: i64::try_from(i + 1).unwrap_or(0) * 10,
-                active: true,
-            },
-            now,
-        )
-        .await?;
+        let chain = StoredChain {
+            id: 0,
+            code: c.code.clone(),
+            name: c.name.clone(),
+            ipc_prefixes: c.ipc_prefixes.clone(),
+            keywords: c.keywords.clone(),
+            sort_order: i64::try_from(i + 1).unwrap_or(0) * 10,
+            active: true,
+        };
+        let id = tx.insert_chain(&chain, now).await?;
+        let mut detail = chain_detail(&chain);
+        detail["source"] = json!("policy");
+        tx.append_audit(&system.audit(Action::ChainCreate, "industry_chain", id, Outcome::Success, detail)).await?;
     }
     tx.set_setting(SEEDED, &now.to_rfc3339()).await?;
     tx.commit().await
@@ -97,30 +98,18 @@ impl App {
         if name.is_empty() || name.chars().count() > 40 {
             errors.add("name", "产业链名称应为1至40个字符");
         }
-        let ipc_prefixes: Vec<String> = split_list(&f.ipc_prefixes)
-            .into_iter()
-            .map(|p| p.replace(' ', "").to_ascii_uppercase())
-            .collect();
-        let bad: Vec<&str> = ipc_prefixes
-            .iter()
-            .filter(|p| !is_valid_ipc_prefix(p))
-            .map(String::as_str)
-            .collect();
+        let ipc_prefixes: Vec<String> =
+            split_list(&f.ipc_prefixes).into_iter().map(|p| p.replace(' ', "").to_ascii_uppercase()).collect();
+        let bad: Vec<&str> = ipc_prefixes.iter().filter(|p| !is_valid_ipc_prefix(p)).map(String::as_str).collect();
         if !bad.is_empty() {
             errors.add(
                 "ipc_prefixes",
-                format!(
-                    "以下分类号前缀格式不正确：{}（应如 A23L、A23F3 或 A23L33/16）",
-                    bad.join("、")
-                ),
+                format!("以下分类号前缀格式不正确：{}（应如 A23L、A23F3 或 A23L33/16）", bad.join("、")),
             );
         }
         let keywords = split_list(&f.keywords);
         if ipc_prefixes.is_empty() && keywords.is_empty() {
-            errors.add(
-                "keywords",
-                "分类号前缀和关键词至少填写一项，否则无法把专利归入该产业链",
-            );
+            errors.add("keywords", "分类号前缀和关键词至少填写一项，否则无法把专利归入该产业链");
         }
         let sort_order = match f.sort_order.trim() {
             "" => 0,
@@ -132,9 +121,7 @@ impl App {
         let code = code.trim();
         if code.is_empty()
             || code.len() > 32
-            || !code
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
             errors.add("code", "代码应为1至32位小写英文字母、数字或下划线");
         }
@@ -199,9 +186,6 @@ mod tests {
 
     #[test]
     fn lists_split_on_chinese_and_ascii_separators() {
-        assert_eq!(
-            split_list("富硒，茶叶;魔芋\n 硒 |绞股蓝、"),
-            vec!["富硒", "茶叶", "魔芋", "硒", "绞股蓝"]
-        );
+        assert_eq!(split_list("富硒，茶叶;魔芋\n 硒 |绞股蓝、"), vec!["富硒", "茶叶", "魔芋", "硒", "绞股蓝"]);
     }
 }

@@ -89,12 +89,9 @@ impl Default for SecuritySettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self {
-            level: "info".to_owned(),
-        }
+        Self { level: "info".to_owned() }
     }
 }
-
 
 /// Why configuration could not be read; one line naming the file or variable.
 #[derive(Debug, thiserror::Error)]
@@ -127,10 +124,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Loads the layers. `file` is the explicit `--config`; without it `./ipbridge.toml` is read when present.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let default_file = Path::new("ipbridge.toml");
         let path = match file {
             Some(p) => Some(p.to_owned()),
@@ -148,25 +142,15 @@ impl Settings {
 
     /// Parses one TOML file over the defaults.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
-            path: path.to_owned(),
-            message,
-        })
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
     }
 
     /// Parses TOML text over the defaults; the error is one line.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| {
-            e.to_string()
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        toml::from_str(text)
+            .map_err(|e| e.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "))
     }
 
     /// Applies `IPBRIDGE_…` variables; each names one setting (see the example file).
@@ -175,10 +159,7 @@ impl Settings {
         where
             T::Err: std::fmt::Display,
         {
-            v.trim().parse().map_err(|e: T::Err| ConfigError::Env {
-                name,
-                message: format!("{v:?}: {e}"),
-            })
+            v.trim().parse().map_err(|e: T::Err| ConfigError::Env { name, message: format!("{v:?}: {e}") })
         }
         if let Some(v) = env("IPBRIDGE_ADDR") {
             self.server.addr = parse("IPBRIDGE_ADDR", &v)?;
@@ -216,12 +197,37 @@ impl Settings {
         Ok(())
     }
 
+    /// Settings weaker than the 等保 level-3 baseline, each as one line for the start-up log.
+    pub fn baseline_warnings(&self) -> Vec<String> {
+        let s = &self.security;
+        let mut w = Vec::new();
+        if s.password_max_age_days == 0 || s.password_max_age_days > 90 {
+            w.push(format!(
+                "security.password_max_age_days = {}: the level-3 baseline changes passwords at least every 90 days",
+                s.password_max_age_days
+            ));
+        }
+        if s.max_failed_logins > 5 {
+            w.push(format!(
+                "security.max_failed_logins = {}: the baseline locks after at most 5 failures",
+                s.max_failed_logins
+            ));
+        }
+        if s.lock_minutes < 30 {
+            w.push(format!("security.lock_minutes = {}: the baseline locks for at least 30 minutes", s.lock_minutes));
+        }
+        if s.idle_timeout_minutes > 30 {
+            w.push(format!(
+                "security.idle_timeout_minutes = {}: the baseline ends idle sessions within 30 minutes",
+                s.idle_timeout_minutes
+            ));
+        }
+        w
+    }
+
     /// The password rules these settings give.
     pub fn password_policy(&self) -> PasswordPolicy {
-        PasswordPolicy {
-            max_age_days: self.security.password_max_age_days,
-            ..PasswordPolicy::default()
-        }
+        PasswordPolicy { max_age_days: self.security.password_max_age_days, ..PasswordPolicy::default() }
     }
 
     /// The lockout and session rules these settings give.
@@ -241,10 +247,7 @@ mod tests {
 
     #[test]
     fn the_example_file_states_the_defaults() {
-        assert_eq!(
-            Settings::from_toml(EXAMPLE_CONFIG).unwrap(),
-            Settings::default()
-        );
+        assert_eq!(Settings::from_toml(EXAMPLE_CONFIG).unwrap(), Settings::default());
     }
 
     #[test]
@@ -260,15 +263,8 @@ mod tests {
     fn file_then_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ipbridge.toml");
-        std::fs::write(
-            &path,
-            "[server]\naddr = \"0.0.0.0:9000\"\n[security]\nlock_minutes = 15\n",
-        )
-        .unwrap();
-        let s = Settings::load(Some(&path), |k| {
-            (k == "IPBRIDGE_LOCK_MINUTES").then(|| "45".to_owned())
-        })
-        .unwrap();
+        std::fs::write(&path, "[server]\naddr = \"0.0.0.0:9000\"\n[security]\nlock_minutes = 15\n").unwrap();
+        let s = Settings::load(Some(&path), |k| (k == "IPBRIDGE_LOCK_MINUTES").then(|| "45".to_owned())).unwrap();
         assert_eq!(s.server.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(s.security.lock_minutes, 45);
         assert_eq!(s.security.max_failed_logins, 5);
@@ -282,13 +278,7 @@ mod tests {
         let e = Settings::from_toml("[server]\nport = 1\n").unwrap_err();
         assert!(e.contains("port"), "{e}");
         let mut s = Settings::default();
-        let e = s
-            .apply_env(|k| (k == "IPBRIDGE_ADDR").then(|| "nope".to_owned()))
-            .unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("environment variable IPBRIDGE_ADDR"),
-            "{e}"
-        );
+        let e = s.apply_env(|k| (k == "IPBRIDGE_ADDR").then(|| "nope".to_owned())).unwrap_err();
+        assert!(e.to_string().starts_with("environment variable IPBRIDGE_ADDR"), "{e}");
     }
 }

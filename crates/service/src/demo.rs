@@ -32,18 +32,8 @@ const INSTITUTIONS: &[(&str, InstitutionKind, &str, &[&str])] = &[
         "610902",
         &["化学化工学院", "农学与生命科学学院", "电子与信息工程学院"],
     ),
-    (
-        "秦巴富硒生物技术研究院",
-        InstitutionKind::Institute,
-        "6109A1",
-        &["富硒资源研究所", "天然药物研究所"],
-    ),
-    (
-        "汉江中医医院",
-        InstitutionKind::Hospital,
-        "610902",
-        &["中药制剂中心", "临床研究部"],
-    ),
+    ("秦巴富硒生物技术研究院", InstitutionKind::Institute, "6109A1", &["富硒资源研究所", "天然药物研究所"]),
+    ("汉江中医医院", InstitutionKind::Hospital, "610902", &["中药制剂中心", "临床研究部"]),
 ];
 
 /// Fictional enterprises: name, county, the 17 leading credit-code characters (the check is computed).
@@ -78,19 +68,13 @@ impl App {
     /// Fills an empty platform with the demo city. Returns `None` when the data directory already holds
     /// organisations or accounts (the demo never mixes into real data). `password` sets every demo
     /// password; without it each account gets its own random one.
-    pub async fn seed_demo(
-        &self,
-        actor: &Actor,
-        password: Option<&str>,
-    ) -> Result<Option<Vec<DemoAccount>>> {
-        if !actor.cli {
+    pub async fn seed_demo(&self, actor: &Actor, password: Option<&str>) -> Result<Option<Vec<DemoAccount>>> {
+        if !actor.is_cli() {
             return Err(ServiceError::Forbidden);
         }
         {
             let mut tx = self.db.read().await?;
-            if tx.count_orgs(&OrgFilter::default()).await? > 0
-                || tx.count_users(&UserFilter::default()).await? > 0
-            {
+            if tx.count_orgs(&OrgFilter::default()).await? > 0 || tx.count_users(&UserFilter::default()).await? > 0 {
                 return Ok(None);
             }
         }
@@ -98,10 +82,7 @@ impl App {
             // Checked once here so the message names the variable instead of the first account.
             if let Err(e) = self.settings.password_policy().check("", p) {
                 let mut errors = FieldErrors::new();
-                errors.add(
-                    "password",
-                    format!("IPBRIDGE_DEMO_PASSWORD 不符合密码规则：{e}"),
-                );
+                errors.add("password", format!("IPBRIDGE_DEMO_PASSWORD 不符合密码规则：{e}"));
                 return Err(ServiceError::Invalid(errors));
             }
         }
@@ -113,9 +94,7 @@ impl App {
                 Role::FacultyReviewer | Role::Inventor => orgs.faculty,
                 _ => None,
             };
-            let password = password
-                .map(str::to_owned)
-                .unwrap_or_else(temporary_password);
+            let password = password.map(str::to_owned).unwrap_or_else(temporary_password);
             let new = NewAccount {
                 username: role.code().to_owned(),
                 display_name: format!("演示{}", role.label()),
@@ -123,14 +102,8 @@ impl App {
                 faculty_id,
                 password: password.clone(),
             };
-            self.create_account_inner(actor, &new, &[role], true)
-                .await?;
-            accounts.push(DemoAccount {
-                username: role.code().to_owned(),
-                role,
-                password,
-                org_name,
-            });
+            self.create_account_inner(actor, &new, &[role], true).await?;
+            accounts.push(DemoAccount { username: role.code().to_owned(), role, password, org_name });
         }
         self.record(actor.audit(
             Action::DemoSeed,
@@ -156,11 +129,7 @@ impl App {
         for d in policy.departments.iter().filter(|d| !d.is_bureau) {
             let mut f = fields(
                 OrgKind::Department,
-                &format!(
-                    "{}{}",
-                    policy.city.name,
-                    d.name.strip_prefix('市').unwrap_or(&d.name)
-                ),
+                &format!("{}{}", policy.city.name, d.name.strip_prefix('市').unwrap_or(&d.name)),
             );
             f.department_code = Some(d.code.clone());
             created.push((tx.insert_org(&f, now).await?, f));
@@ -190,10 +159,10 @@ impl App {
         }
         for (name, county, first17) in ENTERPRISES {
             let mut f = fields(OrgKind::Enterprise, name);
-            f.credit_code =
-                Some(CreditCode::with_check(first17).map_err(|e| {
-                    ServiceError::Internal(format!("demo credit code {first17}: {e}"))
-                })?);
+            f.credit_code = Some(
+                CreditCode::with_check(first17)
+                    .map_err(|e| ServiceError::Internal(format!("demo credit code {first17}: {e}")))?,
+            );
             f.county_code = policy.county(county).map(|c| c.code.clone());
             f.contact_name = "技术中心".into();
             created.push((tx.insert_org(&f, now).await?, f));

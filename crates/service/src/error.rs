@@ -23,18 +23,11 @@ impl FieldErrors {
     }
     /// The first message for `field`, for templates.
     pub fn first(&self, field: &str) -> Option<&str> {
-        self.0
-            .get(field)
-            .and_then(|v| v.first())
-            .map(String::as_str)
+        self.0.get(field).and_then(|v| v.first()).map(String::as_str)
     }
     /// `Ok(())` when empty, else the invalid-input error.
     pub fn into_result(self) -> Result<(), ServiceError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(ServiceError::Invalid(self))
-        }
+        if self.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(self)) }
     }
 }
 
@@ -92,6 +85,9 @@ pub enum LoginError {
     /// Disabled by an administrator.
     #[error("账号已停用，请联系系统管理员")]
     Disabled,
+    /// The account's organisation was deactivated.
+    #[error("所属机构已停用，账号不能登录，请联系市场监管局")]
+    OrgInactive,
     /// Wrong or reused one-time code.
     #[error("动态口令错误或已使用，请输入验证器上的最新6位数字")]
     BadTotp,

@@ -25,9 +25,7 @@ use ipbridge_store::{NewAuditEntry, SettingsStore};
 
 pub use config::Settings;
 pub use error::{ErrorCode, FieldErrors, LoginError, Result, ServiceError};
-pub use ipbridge_store::{
-    AuditFilter, Conflict, DATABASE_FILE, Db, OrgFilter, StoredChain, UserFilter,
-};
+pub use ipbridge_store::{AuditFilter, Conflict, DATABASE_FILE, Db, OrgFilter, StoredChain, UserFilter};
 
 /// The built-in policy of the first city, used when no `--policy` file is given.
 pub use ipbridge_domain::policy::ANKANG_2024_TOML as BUILTIN_POLICY;
@@ -41,29 +39,50 @@ pub struct Actor {
     pub ip: String,
     /// Request id, echoed on error pages.
     pub request_id: String,
+    /// Where the action comes from.
+    pub origin: Origin,
+}
+
+/// Where an action comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A browser or API client; permissions apply.
+    Web,
     /// The local operator at the command line, who has the machine and so every permission.
-    pub cli: bool,
+    Cli,
+    /// The platform's own housekeeping (session purges, first-start seeding).
+    System,
 }
 
 impl Actor {
+    /// Whether this is the local operator at the command line.
+    pub fn is_cli(&self) -> bool {
+        self.origin == Origin::Cli
+    }
+
     /// The local operator at the command line: trusted, audited as `cli`.
     pub fn cli() -> Self {
         Self {
             user: None,
             ip: "cli".to_owned(),
             request_id: format!("cli-{}", secrets::random_hex(6)),
-            cli: true,
+            origin: Origin::Cli,
+        }
+    }
+
+    /// The platform itself, for housekeeping it records (session purges, first-start seeding).
+    pub fn system() -> Self {
+        Self {
+            user: None,
+            ip: "local".to_owned(),
+            request_id: format!("system-{}", secrets::random_hex(6)),
+            origin: Origin::System,
         }
     }
 
     /// An anonymous web visitor.
     pub fn anonymous(ip: impl Into<String>, request_id: impl Into<String>) -> Self {
-        Self {
-            user: None,
-            ip: ip.into(),
-            request_id: request_id.into(),
-            cli: false,
-        }
+        Self { user: None, ip: ip.into(), request_id: request_id.into(), origin: Origin::Web }
     }
 
     /// The logged-in account, or `Unauthenticated`.
@@ -73,17 +92,12 @@ impl Actor {
 
     /// A logged-in web actor.
     pub fn logged_in(user: User, ip: impl Into<String>, request_id: impl Into<String>) -> Self {
-        Self {
-            user: Some(user),
-            ip: ip.into(),
-            request_id: request_id.into(),
-            cli: false,
-        }
+        Self { user: Some(user), ip: ip.into(), request_id: request_id.into(), origin: Origin::Web }
     }
 
     /// Passes for the command line and for accounts holding `p`; returns the account when there is one.
     pub fn authorise(&self, p: Permission) -> Result<Option<&User>> {
-        if self.cli {
+        if self.origin == Origin::Cli {
             return Ok(None);
         }
         self.require(p).map(Some)
@@ -92,18 +106,15 @@ impl Actor {
     /// The logged-in account when it holds `p`, else `Forbidden`.
     pub fn require(&self, p: Permission) -> Result<&User> {
         let user = self.user()?;
-        if user.can(p) {
-            Ok(user)
-        } else {
-            Err(ServiceError::Forbidden)
-        }
+        if user.can(p) { Ok(user) } else { Err(ServiceError::Forbidden) }
     }
 
     /// The name audit records carry.
     pub fn name(&self) -> String {
         match &self.user {
             Some(u) => u.username.clone(),
-            None if self.cli => "cli".to_owned(),
+            None if self.origin == Origin::Cli => "cli".to_owned(),
+            None if self.origin == Origin::System => "system".to_owned(),
             None => "anonymous".to_owned(),
         }
     }
@@ -156,26 +167,19 @@ pub struct Clock {
 impl Clock {
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-            + chrono::Duration::seconds(
-                self.offset_seconds
-                    .load(std::sync::atomic::Ordering::Relaxed),
-            )
+        Utc::now() + chrono::Duration::seconds(self.offset_seconds.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Moves the clock forward.
     pub fn advance(&self, by: chrono::Duration) {
-        self.offset_seconds
-            .fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
+        self.offset_seconds.fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
     }
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The key is deliberately left out: nothing secret goes to logs.
-        f.debug_struct("App")
-            .field("db", &self.db.path())
-            .finish_non_exhaustive()
+        f.debug_struct("App").field("db", &self.db.path()).finish_non_exhaustive()
     }
 }
 
@@ -200,12 +204,10 @@ pub enum StartError {
 pub fn load_policy(path: Option<&Path>) -> std::result::Result<Policy, StartError> {
     match path {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| StartError::PolicyRead(p.display().to_string(), e))?;
+            let text = std::fs::read_to_string(p).map_err(|e| StartError::PolicyRead(p.display().to_string(), e))?;
             Policy::from_toml_str(&text).map_err(|e| StartError::Policy(p.display().to_string(), e))
         }
-        None => Policy::from_toml_str(BUILTIN_POLICY)
-            .map_err(|e| StartError::Policy("(built-in)".to_owned(), e)),
+        None => Policy::from_toml_str(BUILTIN_POLICY).map_err(|e| StartError::Policy("(built-in)".to_owned(), e)),
     }
 }
 
@@ -214,8 +216,7 @@ impl App {
     /// seeds the industry chains from the policy on first start.
     pub async fn open(settings: Settings, policy: Policy) -> std::result::Result<Self, StartError> {
         let dir = &settings.server.data_dir;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
         let db = Db::open_and_migrate(&dir.join(DATABASE_FILE)).await?;
         let key = secrets::load_or_create_key(&db).await?;
         let app = Self {

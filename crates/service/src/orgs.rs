@@ -38,16 +38,9 @@ impl OrgForm {
     pub fn from_org(o: &Org) -> Self {
         Self {
             kind: o.kind.code().to_owned(),
-            institution_kind: o
-                .institution_kind
-                .map(|k| k.code().to_owned())
-                .unwrap_or_default(),
+            institution_kind: o.institution_kind.map(|k| k.code().to_owned()).unwrap_or_default(),
             name: o.name.clone(),
-            credit_code: o
-                .credit_code
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
+            credit_code: o.credit_code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
             county_code: o.county_code.clone().unwrap_or_default(),
             department_code: o.department_code.clone().unwrap_or_default(),
             contact_name: o.contact_name.clone(),
@@ -78,10 +71,7 @@ impl App {
             Some(OrgKind::Institution) => {
                 let k = f.institution_kind.parse::<InstitutionKind>().ok();
                 if k.is_none() {
-                    errors.add(
-                        "institution_kind",
-                        "高校院所须选择类别（高校、科研机构或医院）",
-                    );
+                    errors.add("institution_kind", "高校院所须选择类别（高校、科研机构或医院）");
                 }
                 k
             }
@@ -117,10 +107,7 @@ impl App {
             }
             code => {
                 if self.policy.county(code).is_none() {
-                    errors.add(
-                        "county_code",
-                        format!("政策文件中没有代码为“{code}”的县（市、区）"),
-                    );
+                    errors.add("county_code", format!("政策文件中没有代码为“{code}”的县（市、区）"));
                 }
                 Some(code.to_owned())
             }
@@ -132,10 +119,7 @@ impl App {
             }
             (Some(OrgKind::Department), code) => {
                 if self.policy.department(code).is_none() {
-                    errors.add(
-                        "department_code",
-                        format!("政策文件中没有代码为“{code}”的部门"),
-                    );
+                    errors.add("department_code", format!("政策文件中没有代码为“{code}”的部门"));
                 }
                 Some(code.to_owned())
             }
@@ -173,12 +157,7 @@ impl App {
             actor.authorise(Permission::ManageOrgs)?;
         }
         let mut tx = self.db.read().await?;
-        Ok(tx
-            .list_orgs(&OrgFilter::default())
-            .await?
-            .into_iter()
-            .filter(|o| o.active)
-            .collect())
+        Ok(tx.list_orgs(&OrgFilter::default()).await?.into_iter().filter(|o| o.active).collect())
     }
 
     /// One organisation with its faculties, if the actor may see it. Another organisation's record is
@@ -199,14 +178,7 @@ impl App {
         let fields = self.parse_org_form(form)?;
         let mut tx = self.db.begin().await?;
         let id = tx.insert_org(&fields, self.now()).await?;
-        tx.append_audit(&actor.audit(
-            Action::OrgCreate,
-            "org",
-            id,
-            Outcome::Success,
-            org_detail(&fields),
-        ))
-        .await?;
+        tx.append_audit(&actor.audit(Action::OrgCreate, "org", id, Outcome::Success, org_detail(&fields))).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -217,6 +189,16 @@ impl App {
         let fields = self.parse_org_form(form)?;
         let mut tx = self.db.begin().await?;
         let before = tx.org(id).await?.ok_or(ServiceError::NotFound)?;
+        if before.kind != fields.kind {
+            // Members' roles and faculties were granted for the old kind; a change would leave them wrong.
+            let members = tx.count_members(id).await?;
+            let faculties = tx.faculties(id).await?.len();
+            if members > 0 || faculties > 0 {
+                let mut e = FieldErrors::new();
+                e.add("kind", format!("该机构已有{members}个账号、{faculties}个院系，不能更改机构类型"));
+                return Err(ServiceError::Invalid(e));
+            }
+        }
         tx.update_org(id, &fields, self.now()).await?;
         tx.append_audit(&actor.audit(
             Action::OrgUpdate,
@@ -233,28 +215,17 @@ impl App {
     /// The bureau's organisation name the policy implies, e.g. 安康市 + 市场监管局.
     pub fn bureau_org_name(&self) -> String {
         let p = &self.policy;
-        let bureau = p
-            .bureau()
-            .map(|b| b.name.as_str())
-            .unwrap_or("市市场监督管理局");
-        format!(
-            "{}{}",
-            p.city.name,
-            bureau.strip_prefix('市').unwrap_or(bureau)
-        )
+        let bureau = p.bureau().map(|b| b.name.as_str()).unwrap_or("市市场监督管理局");
+        format!("{}{}", p.city.name, bureau.strip_prefix('市').unwrap_or(bureau))
     }
 
     /// The bureau organisation, created from the policy on a fresh installation so the first
     /// administrator has somewhere to belong (command line only).
     pub async fn ensure_bureau_org(&self, actor: &Actor) -> Result<OrgId> {
-        if !actor.cli {
+        if !actor.is_cli() {
             return Err(ServiceError::Forbidden);
         }
-        let filter = OrgFilter {
-            kind: Some(OrgKind::Bureau),
-            limit: 1,
-            ..OrgFilter::default()
-        };
+        let filter = OrgFilter { kind: Some(OrgKind::Bureau), limit: 1, ..OrgFilter::default() };
         let existing = self.db.read().await?.list_orgs(&filter).await?;
         if let Some(o) = existing.first() {
             return Ok(o.id);
@@ -331,12 +302,12 @@ impl App {
         Ok(id)
     }
 
-    /// Renames a faculty.
-    pub async fn rename_faculty(&self, actor: &Actor, id: FacultyId, name: &str) -> Result<()> {
+    /// Renames a faculty of `org_id` (the bureau, or the institution's own administrator).
+    pub async fn rename_faculty(&self, actor: &Actor, org_id: OrgId, id: FacultyId, name: &str) -> Result<()> {
+        self.check_own_org_manager(actor, org_id)?;
         let name = faculty_name(name)?;
         let mut tx = self.db.begin().await?;
-        let faculty = tx.faculty(id).await?.ok_or(ServiceError::NotFound)?;
-        self.check_own_org_manager(actor, faculty.org_id)?;
+        let faculty = tx.faculty(id).await?.filter(|f| f.org_id == org_id).ok_or(ServiceError::NotFound)?;
         tx.rename_faculty(id, &name).await?;
         tx.append_audit(&actor.audit(
             Action::FacultyUpdate,

@@ -1,7 +1,7 @@
 //! Random tokens, the server key and keyed hashes (HMAC-SM3).
 
 use hmac::{Hmac, KeyInit, Mac};
-use ipbridge_store::{Db, SettingsStore, StoreError};
+use ipbridge_store::{AuditStore, Db, SettingsStore, StoreError};
 use rand::RngCore;
 use sm3::{Digest, Sm3};
 
@@ -28,15 +28,22 @@ pub(crate) async fn load_or_create_key(db: &Db) -> Result<[u8; 32], StoreError> 
         None => {
             let k = random_hex(32);
             tx.set_setting(KEY_SETTING, &k).await?;
+            // The key itself never goes into the record.
+            let system = crate::Actor::system();
+            tx.append_audit(&system.audit(
+                ipbridge_domain::audit::Action::ServerKeyCreate,
+                "server_key",
+                "",
+                ipbridge_domain::audit::Outcome::Success,
+                serde_json::json!({}),
+            ))
+            .await?;
             k
         }
     };
     tx.commit().await?;
-    let bytes =
-        hex::decode(&hex_key).map_err(|e| StoreError::Corrupt(format!("server key: {e}")))?;
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("server key has the wrong length".into()))
+    let bytes = hex::decode(&hex_key).map_err(|e| StoreError::Corrupt(format!("server key: {e}")))?;
+    bytes.try_into().map_err(|_| StoreError::Corrupt("server key has the wrong length".into()))
 }
 
 fn mac(key: &[u8; 32], purpose: &str, message: &str) -> Hmac<Sm3> {

@@ -104,9 +104,7 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &AuditFilter) {
         qb.push(" AND at < ").push_bind(time::to_text(until));
     }
     if let Some(actor) = f.actor.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        qb.push(" AND actor_name LIKE ")
-            .push_bind(format!("%{}%", escape_like(actor)))
-            .push(" ESCAPE '\\'");
+        qb.push(" AND actor_name LIKE ").push_bind(format!("%{}%", escape_like(actor))).push(" ESCAPE '\\'");
     }
     if let Some(action) = f.action {
         qb.push(" AND action = ").push_bind(action.code());
@@ -116,23 +114,18 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &AuditFilter) {
     }
     if let Some(object) = f.object.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let like = format!("%{}%", escape_like(object));
-        qb.push(" AND (object_type || ':' || object_id) LIKE ")
-            .push_bind(like)
-            .push(" ESCAPE '\\'");
+        qb.push(" AND (object_type || ':' || object_id) LIKE ").push_bind(like).push(" ESCAPE '\\'");
     }
     if let Some(ip) = f.ip.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        qb.push(" AND ip LIKE ")
-            .push_bind(format!("{}%", escape_like(ip)))
-            .push(" ESCAPE '\\'");
+        qb.push(" AND ip LIKE ").push_bind(format!("{}%", escape_like(ip))).push(" ESCAPE '\\'");
     }
 }
 
 impl AuditStore for Tx {
     async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<StoredAuditRecord> {
-        let last: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(self.conn())
-                .await?;
+        let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(self.conn())
+            .await?;
         let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS_HASH.to_owned()));
         let record = AuditRecord {
             seq: prev_seq + 1,
@@ -170,11 +163,7 @@ impl AuditStore for Tx {
         .bind(&hash)
         .execute(self.conn())
         .await?;
-        Ok(StoredAuditRecord {
-            record,
-            prev_hash,
-            hash,
-        })
+        Ok(StoredAuditRecord { record, prev_hash, hash })
     }
 
     async fn list_audit(&mut self, f: &AuditFilter) -> Result<Vec<StoredAuditRecord>> {
@@ -182,10 +171,7 @@ impl AuditStore for Tx {
         push_filter(&mut qb, f);
         qb.push(" ORDER BY seq DESC");
         if f.limit > 0 {
-            qb.push(" LIMIT ")
-                .push_bind(i64::from(f.limit))
-                .push(" OFFSET ")
-                .push_bind(i64::from(f.offset));
+            qb.push(" LIMIT ").push_bind(i64::from(f.limit)).push(" OFFSET ").push_bind(i64::from(f.offset));
         }
         let rows = qb.build().fetch_all(self.conn()).await?;
         rows.iter().map(record_from_row).collect()
@@ -199,12 +185,8 @@ impl AuditStore for Tx {
     }
 
     async fn audit_after(&mut self, after: i64, limit: u32) -> Result<Vec<StoredAuditRecord>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > "
-        ));
-        qb.push_bind(after)
-            .push(" ORDER BY seq LIMIT ")
-            .push_bind(i64::from(limit));
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > "));
+        qb.push_bind(after).push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
         let rows = qb.build().fetch_all(self.conn()).await?;
         rows.iter().map(record_from_row).collect()
     }

@@ -40,8 +40,7 @@ pub trait ChainStore {
 fn chain_from_row(row: &SqliteRow) -> Result<StoredChain> {
     let list = |col: &str| -> Result<Vec<String>> {
         let text: String = row.try_get(col)?;
-        serde_json::from_str(&text)
-            .map_err(|e| StoreError::Corrupt(format!("industry_chains.{col}: {e}")))
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("industry_chains.{col}: {e}")))
     };
     Ok(StoredChain {
         id: row.try_get("id")?,

@@ -64,19 +64,9 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.read_only(true))
-            .await?;
-        Ok(Self {
-            read,
-            write,
-            path: path.to_owned(),
-        })
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        Ok(Self { read, write, path: path.to_owned() })
     }
 
     /// Opens the database and applies pending migrations.
@@ -111,18 +101,13 @@ impl Db {
     /// Writes a consistent copy of the database to `out` while others keep using it (`VACUUM INTO`).
     pub async fn backup_into(&self, out: &Path) -> Result<()> {
         let target = out.to_string_lossy().into_owned();
-        sqlx::query("VACUUM INTO ?1")
-            .bind(target)
-            .execute(&self.write)
-            .await?;
+        sqlx::query("VACUUM INTO ?1").bind(target).execute(&self.write).await?;
         Ok(())
     }
 
     /// Runs SQLite's integrity check; returns the problems it lists (empty when sound).
     pub async fn integrity_problems(&self) -> Result<Vec<String>> {
-        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&self.read).await?;
         Ok(rows.into_iter().filter(|r| r != "ok").collect())
     }
 
@@ -140,22 +125,13 @@ impl Db {
 
 async fn applied_count(conn: &mut sqlx::SqliteConnection) -> i64 {
     // Before the first migration the bookkeeping table does not exist; that counts as zero.
-    sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success = 1")
-        .fetch_one(conn)
-        .await
-        .unwrap_or(0)
+    sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success = 1").fetch_one(conn).await.unwrap_or(0)
 }
 
 impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await?;
-        Ok(())
-    }
-
-    /// Rolls the transaction back (dropping it does too; this makes the intent visible).
-    pub async fn rollback(self) -> Result<()> {
-        self.inner.rollback().await?;
         Ok(())
     }
 

@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use ipbridge_domain::CreditCode;
-use ipbridge_domain::org::{
-    Faculty, FacultyId, InstitutionKind, Org, OrgFields, OrgId, OrgKind, normalise_name,
-};
+use ipbridge_domain::org::{Faculty, FacultyId, InstitutionKind, Org, OrgFields, OrgId, OrgKind, normalise_name};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -32,12 +30,11 @@ pub trait OrgStore {
     /// Inserts an organisation.
     async fn insert_org(&mut self, fields: &OrgFields, now: DateTime<Utc>) -> Result<OrgId>;
     /// Replaces an organisation's fields.
-    async fn update_org(&mut self, id: OrgId, fields: &OrgFields, now: DateTime<Utc>)
-    -> Result<()>;
+    async fn update_org(&mut self, id: OrgId, fields: &OrgFields, now: DateTime<Utc>) -> Result<()>;
     /// One organisation.
     async fn org(&mut self, id: OrgId) -> Result<Option<Org>>;
-    /// The organisation with this name, compared after normalisation.
-    async fn org_by_name(&mut self, name: &str) -> Result<Option<Org>>;
+    /// How many accounts belong to the organisation.
+    async fn count_members(&mut self, id: OrgId) -> Result<u64>;
     /// A page of organisations, ordered by kind then name.
     async fn list_orgs(&mut self, filter: &OrgFilter) -> Result<Vec<Org>>;
     /// How many organisations match (ignoring paging).
@@ -61,9 +58,7 @@ fn org_from_row(row: &SqliteRow) -> Result<Org> {
     let credit_code: Option<String> = row.try_get("credit_code")?;
     Ok(Org {
         id: OrgId::new(row.try_get("id")?),
-        kind: kind
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("orgs.kind: {e}")))?,
+        kind: kind.parse().map_err(|e| StoreError::Corrupt(format!("orgs.kind: {e}")))?,
         institution_kind: institution_kind
             .map(|k| k.parse::<InstitutionKind>())
             .transpose()
@@ -104,9 +99,7 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &OrgFilter) {
 
 /// Escapes LIKE wildcards so user text matches literally.
 pub(crate) fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl OrgStore for Tx {
@@ -160,20 +153,18 @@ impl OrgStore for Tx {
     }
 
     async fn org(&mut self, id: OrgId) -> Result<Option<Org>> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = "));
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = "));
         qb.push_bind(id.get());
         let row = qb.build().fetch_optional(self.conn()).await?;
         row.as_ref().map(org_from_row).transpose()
     }
 
-    async fn org_by_name(&mut self, name: &str) -> Result<Option<Org>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {ORG_COLUMNS} FROM orgs WHERE name_normalised = "
-        ));
-        qb.push_bind(normalise_name(name));
-        let row = qb.build().fetch_optional(self.conn()).await?;
-        row.as_ref().map(org_from_row).transpose()
+    async fn count_members(&mut self, id: OrgId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE org_id = ?1")
+            .bind(id.get())
+            .fetch_one(self.conn())
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn list_orgs(&mut self, f: &OrgFilter) -> Result<Vec<Org>> {
@@ -184,10 +175,7 @@ impl OrgStore for Tx {
              WHEN 'institution' THEN 3 WHEN 'enterprise' THEN 4 ELSE 5 END, name",
         );
         if f.limit > 0 {
-            qb.push(" LIMIT ")
-                .push_bind(i64::from(f.limit))
-                .push(" OFFSET ")
-                .push_bind(i64::from(f.offset));
+            qb.push(" LIMIT ").push_bind(i64::from(f.limit)).push(" OFFSET ").push_bind(i64::from(f.offset));
         }
         let rows = qb.build().fetch_all(self.conn()).await?;
         rows.iter().map(org_from_row).collect()
@@ -201,12 +189,11 @@ impl OrgStore for Tx {
     }
 
     async fn insert_faculty(&mut self, org: OrgId, name: &str) -> Result<FacultyId> {
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO faculties (org_id, name) VALUES (?1, ?2) RETURNING id")
-                .bind(org.get())
-                .bind(name.trim())
-                .fetch_one(self.conn())
-                .await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO faculties (org_id, name) VALUES (?1, ?2) RETURNING id")
+            .bind(org.get())
+            .bind(name.trim())
+            .fetch_one(self.conn())
+            .await?;
         Ok(FacultyId::new(id))
     }
 
@@ -231,11 +218,10 @@ impl OrgStore for Tx {
     }
 
     async fn faculties(&mut self, org: OrgId) -> Result<Vec<Faculty>> {
-        let rows =
-            sqlx::query("SELECT id, org_id, name FROM faculties WHERE org_id = ?1 ORDER BY name")
-                .bind(org.get())
-                .fetch_all(self.conn())
-                .await?;
+        let rows = sqlx::query("SELECT id, org_id, name FROM faculties WHERE org_id = ?1 ORDER BY name")
+            .bind(org.get())
+            .fetch_all(self.conn())
+            .await?;
         rows.iter().map(faculty_from_row).collect()
     }
 }

@@ -38,11 +38,8 @@ pub trait SessionStore {
     /// Ends every session of an account (password reset, disabling, role change).
     async fn delete_user_sessions(&mut self, user: UserId) -> Result<u64>;
     /// Removes sessions idle since before `idle_before` or created before `created_before`.
-    async fn delete_stale_sessions(
-        &mut self,
-        idle_before: DateTime<Utc>,
-        created_before: DateTime<Utc>,
-    ) -> Result<u64>;
+    async fn delete_stale_sessions(&mut self, idle_before: DateTime<Utc>, created_before: DateTime<Utc>)
+    -> Result<u64>;
 }
 
 impl SessionStore for Tx {
@@ -99,10 +96,7 @@ impl SessionStore for Tx {
     }
 
     async fn delete_session(&mut self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
-            .bind(token_hash)
-            .execute(self.conn())
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?1").bind(token_hash).execute(self.conn()).await?;
         Ok(())
     }
 
@@ -119,13 +113,11 @@ impl SessionStore for Tx {
         idle_before: DateTime<Utc>,
         created_before: DateTime<Utc>,
     ) -> Result<u64> {
-        Ok(
-            sqlx::query("DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2")
-                .bind(time::to_text(idle_before))
-                .bind(time::to_text(created_before))
-                .execute(self.conn())
-                .await?
-                .rows_affected(),
-        )
+        Ok(sqlx::query("DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2")
+            .bind(time::to_text(idle_before))
+            .bind(time::to_text(created_before))
+            .execute(self.conn())
+            .await?
+            .rows_affected())
     }
 }

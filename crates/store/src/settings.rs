@@ -12,12 +12,10 @@ pub trait SettingsStore {
 
 impl SettingsStore for Tx {
     async fn setting(&mut self, key: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
-                .bind(key)
-                .fetch_optional(self.conn())
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+            .bind(key)
+            .fetch_optional(self.conn())
+            .await?)
     }
 
     async fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {

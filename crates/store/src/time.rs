@@ -11,9 +11,7 @@ pub(crate) fn to_text(t: DateTime<Utc>) -> String {
 
 /// Parses a stored time; a malformed one is reported as corrupt data, not guessed.
 pub(crate) fn from_text(s: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.to_utc())
-        .map_err(|e| StoreError::Corrupt(format!("bad time {s:?}: {e}")))
+    DateTime::parse_from_rfc3339(s).map(|t| t.to_utc()).map_err(|e| StoreError::Corrupt(format!("bad time {s:?}: {e}")))
 }
 
 /// Parses an optional stored time.

@@ -54,8 +54,6 @@ pub trait UserStore {
     async fn list_users(&mut self, filter: &UserFilter) -> Result<Vec<User>>;
     /// How many accounts match (ignoring paging).
     async fn count_users(&mut self, filter: &UserFilter) -> Result<u64>;
-    /// How many accounts hold `role`.
-    async fn count_with_role(&mut self, role: Role) -> Result<u64>;
     /// Replaces the account's roles.
     async fn set_roles(&mut self, id: UserId, roles: &[Role]) -> Result<()>;
     /// Changes the name, organisation and faculty.
@@ -67,13 +65,11 @@ pub trait UserStore {
         faculty_id: Option<FacultyId>,
         now: DateTime<Utc>,
     ) -> Result<()>;
-    /// Stores the failure counter and lock after a wrong password or code.
-    async fn record_failure(
-        &mut self,
-        id: UserId,
-        failed_attempts: u32,
-        locked_until: Option<DateTime<Utc>>,
-    ) -> Result<()>;
+    /// Counts one more failed attempt, atomically, and returns the new count: parallel wrong attempts
+    /// each count, so none slips past the lockout.
+    async fn count_failure(&mut self, id: UserId) -> Result<u32>;
+    /// Locks the account until `until` and restarts the failure count.
+    async fn lock_account(&mut self, id: UserId, until: DateTime<Utc>) -> Result<()>;
     /// Stores a successful login: counters cleared, last login time and address kept.
     async fn record_login(&mut self, id: UserId, at: DateTime<Utc>, ip: &str) -> Result<()>;
     /// Replaces the password hash.
@@ -85,12 +81,7 @@ pub trait UserStore {
         must_change: bool,
     ) -> Result<()>;
     /// Sets or clears the TOTP secret.
-    async fn set_totp_secret(
-        &mut self,
-        id: UserId,
-        secret: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<()>;
+    async fn set_totp_secret(&mut self, id: UserId, secret: Option<&str>, now: DateTime<Utc>) -> Result<()>;
     /// Records the TOTP time step just used; false when it (or a later one) was already used, which
     /// makes each code single-use.
     async fn accept_totp_step(&mut self, id: UserId, step: u64) -> Result<bool>;
@@ -101,7 +92,7 @@ pub trait UserStore {
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.org_id, o.kind AS org_kind, \
-     o.name AS org_name, u.faculty_id, u.password_hash, u.password_changed_at, u.must_change_password, \
+     o.name AS org_name, o.active AS org_active, u.faculty_id, u.password_hash, u.password_changed_at, u.must_change_password, \
      u.failed_attempts, u.locked_until, u.totp_secret, u.disabled, u.last_login_at, u.last_login_ip, \
      u.is_demo, u.created_at, \
      (SELECT group_concat(role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles \
@@ -124,13 +115,10 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         org_id: OrgId::new(row.try_get("org_id")?),
-        org_kind: org_kind
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("orgs.kind: {e}")))?,
+        org_kind: org_kind.parse().map_err(|e| StoreError::Corrupt(format!("orgs.kind: {e}")))?,
         org_name: row.try_get("org_name")?,
-        faculty_id: row
-            .try_get::<Option<i64>, _>("faculty_id")?
-            .map(FacultyId::new),
+        org_active: row.try_get("org_active")?,
+        faculty_id: row.try_get::<Option<i64>, _>("faculty_id")?.map(FacultyId::new),
         roles,
         password_hash: row.try_get("password_hash")?,
         password_changed_at: time::from_text(&row.try_get::<String, _>("password_changed_at")?)?,
@@ -162,11 +150,7 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &UserFilter) {
 }
 
 fn expect_one(done: sqlx::sqlite::SqliteQueryResult) -> Result<()> {
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 impl UserStore for Tx {
@@ -199,8 +183,7 @@ impl UserStore for Tx {
 
     async fn user_by_name(&mut self, username: &str) -> Result<Option<User>> {
         let mut qb = QueryBuilder::<Sqlite>::new(USER_SELECT);
-        qb.push(" WHERE u.username = ")
-            .push_bind(username.to_owned());
+        qb.push(" WHERE u.username = ").push_bind(username.to_owned());
         let row = qb.build().fetch_optional(self.conn()).await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -210,10 +193,7 @@ impl UserStore for Tx {
         push_filter(&mut qb, f);
         qb.push(" ORDER BY u.username");
         if f.limit > 0 {
-            qb.push(" LIMIT ")
-                .push_bind(i64::from(f.limit))
-                .push(" OFFSET ")
-                .push_bind(i64::from(f.offset));
+            qb.push(" LIMIT ").push_bind(i64::from(f.limit)).push(" OFFSET ").push_bind(i64::from(f.offset));
         }
         let rows = qb.build().fetch_all(self.conn()).await?;
         rows.iter().map(user_from_row).collect()
@@ -226,19 +206,8 @@ impl UserStore for Tx {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn count_with_role(&mut self, role: Role) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM user_roles WHERE role = ?1")
-            .bind(role.code())
-            .fetch_one(self.conn())
-            .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
-
     async fn set_roles(&mut self, id: UserId, roles: &[Role]) -> Result<()> {
-        sqlx::query("DELETE FROM user_roles WHERE user_id = ?1")
-            .bind(id.get())
-            .execute(self.conn())
-            .await?;
+        sqlx::query("DELETE FROM user_roles WHERE user_id = ?1").bind(id.get()).execute(self.conn()).await?;
         for role in roles {
             sqlx::query("INSERT INTO user_roles (user_id, role) VALUES (?1, ?2)")
                 .bind(id.get())
@@ -271,16 +240,20 @@ impl UserStore for Tx {
         )
     }
 
-    async fn record_failure(
-        &mut self,
-        id: UserId,
-        failed_attempts: u32,
-        locked_until: Option<DateTime<Utc>>,
-    ) -> Result<()> {
+    async fn count_failure(&mut self, id: UserId) -> Result<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts",
+        )
+        .bind(id.get())
+        .fetch_one(self.conn())
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn lock_account(&mut self, id: UserId, until: DateTime<Utc>) -> Result<()> {
         expect_one(
-            sqlx::query("UPDATE users SET failed_attempts = ?1, locked_until = ?2 WHERE id = ?3")
-                .bind(i64::from(failed_attempts))
-                .bind(locked_until.map(time::to_text))
+            sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = ?1 WHERE id = ?2")
+                .bind(time::to_text(until))
                 .bind(id.get())
                 .execute(self.conn())
                 .await?,
@@ -311,8 +284,10 @@ impl UserStore for Tx {
         let at = time::to_text(changed_at);
         expect_one(
             sqlx::query(
+                // A forced change (after a reset) also ends an account's demo status, so the demo's
+                // exemption from the first-login change never covers a reset password.
                 "UPDATE users SET password_hash = ?1, password_changed_at = ?2, must_change_password = ?3, \
-                 updated_at = ?2 WHERE id = ?4",
+                 is_demo = CASE WHEN ?3 THEN 0 ELSE is_demo END, updated_at = ?2 WHERE id = ?4",
             )
             .bind(hash)
             .bind(at)
@@ -323,12 +298,7 @@ impl UserStore for Tx {
         )
     }
 
-    async fn set_totp_secret(
-        &mut self,
-        id: UserId,
-        secret: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn set_totp_secret(&mut self, id: UserId, secret: Option<&str>, now: DateTime<Utc>) -> Result<()> {
         expect_one(
             sqlx::query("UPDATE users SET totp_secret = ?1, totp_last_step = NULL, updated_at = ?2 WHERE id = ?3")
                 .bind(secret)
@@ -340,8 +310,7 @@ impl UserStore for Tx {
     }
 
     async fn accept_totp_step(&mut self, id: UserId, step: u64) -> Result<bool> {
-        let step = i64::try_from(step)
-            .map_err(|_| StoreError::Corrupt("totp step out of range".into()))?;
+        let step = i64::try_from(step).map_err(|_| StoreError::Corrupt("totp step out of range".into()))?;
         let done = sqlx::query(
             "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 \
              AND (totp_last_step IS NULL OR totp_last_step < ?1)",
@@ -366,13 +335,11 @@ impl UserStore for Tx {
 
     async fn unlock(&mut self, id: UserId, now: DateTime<Utc>) -> Result<()> {
         expect_one(
-            sqlx::query(
-                "UPDATE users SET failed_attempts = 0, locked_until = NULL, updated_at = ?1 WHERE id = ?2",
-            )
-            .bind(time::to_text(now))
-            .bind(id.get())
-            .execute(self.conn())
-            .await?,
+            sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = NULL, updated_at = ?1 WHERE id = ?2")
+                .bind(time::to_text(now))
+                .bind(id.get())
+                .execute(self.conn())
+                .await?,
         )
     }
 }

@@ -37,9 +37,7 @@ pub struct Ctx {
 impl Ctx {
     /// Whether the logged-in account holds `p`.
     pub fn can(&self, p: Permission) -> bool {
-        self.session
-            .as_ref()
-            .is_some_and(|s| s.is_complete() && s.user.can(p))
+        self.session.as_ref().is_some_and(|s| s.is_complete() && s.user.can(p))
     }
 
     /// The completed session, if any.
@@ -52,8 +50,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| {
-            WebError::internal("request context missing: route not behind the guard")
-        })
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| WebError::internal("request context missing: route not behind the guard"))
     }
 }

@@ -26,11 +26,7 @@ pub struct WebError {
 impl WebError {
     /// An internal error with a cause for the log.
     pub fn internal(cause: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::Internal,
-            message: ErrorCode::Internal.message().to_owned(),
-            cause: Some(cause.into()),
-        }
+        Self { code: ErrorCode::Internal, message: ErrorCode::Internal.message().to_owned(), cause: Some(cause.into()) }
     }
 
     /// A not-found error.
@@ -40,11 +36,7 @@ impl WebError {
 
     /// A bad-request style error with a specific safe message.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::Invalid,
-            message: message.into(),
-            cause: None,
-        }
+        Self { code: ErrorCode::Invalid, message: message.into(), cause: None }
     }
 }
 
@@ -52,11 +44,7 @@ impl From<ServiceError> for WebError {
     fn from(e: ServiceError) -> Self {
         let code = e.code();
         let cause = matches!(code, ErrorCode::Internal).then(|| e.to_string());
-        Self {
-            code,
-            message: e.user_message(),
-            cause,
-        }
+        Self { code, message: e.user_message(), cause }
     }
 }
 
@@ -66,13 +54,9 @@ impl IntoResponse for WebError {
             // The request id is on the span the trace layer opened for this request.
             tracing::error!(code = self.code.code(), %cause, "request failed");
         }
-        let status = StatusCode::from_u16(self.code.http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, self.message.clone()).into_response();
-        res.extensions_mut().insert(ErrorMarker {
-            code: self.code,
-            message: self.message,
-        });
+        res.extensions_mut().insert(ErrorMarker { code: self.code, message: self.message });
         res
     }
 }

@@ -71,17 +71,11 @@ fn decide(access: Access, session: Option<&SessionUser>, path: &str) -> Decision
 
 fn client_ip(state: &AppState, req: &Request) -> String {
     if state.app.settings.server.trust_proxy_headers
-        && let Some(forwarded) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded
-            .split(',')
-            .next()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        && let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        // The proxy appends the address it saw; anything to its left came from the client and can be forged.
+        && let Some(last) = forwarded.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty())
     {
-        return first.to_owned();
+        return last.to_owned();
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -103,10 +97,7 @@ fn read_flash(jar: &CookieJar) -> Option<Flash> {
 
 /// The cookie that carries a flash message to the next page.
 pub fn flash_cookie(kind: &str, message: &str) -> Cookie<'static> {
-    let mut c = Cookie::new(
-        FLASH_COOKIE,
-        format!("{kind}:{}", hex::encode(message.as_bytes())),
-    );
+    let mut c = Cookie::new(FLASH_COOKIE, format!("{kind}:{}", hex::encode(message.as_bytes())));
     c.set_path("/");
     c.set_http_only(true);
     c.set_same_site(SameSite::Strict);
@@ -155,27 +146,15 @@ async fn csrf_from_request(req: Request) -> Result<(Option<String>, Request), Re
         .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "表单内容过大").into_response())?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == CSRF_FIELD)
-                .map(|(_, v)| v)
-        });
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
 
 /// The middleware.
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
     let span = info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());
-    guard_inner(state, req, next, request_id)
-        .instrument(span)
-        .await
+    guard_inner(state, req, next, request_id).instrument(span).await
 }
 
 async fn guard_inner(state: AppState, req: Request, next: Next, request_id: String) -> Response {
@@ -193,10 +172,7 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         },
         None => None,
     };
-    let anon = jar
-        .get(ANON_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| v.len() == 32);
+    let anon = jar.get(ANON_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 32);
     let new_anon = match (&session, &anon) {
         (None, None) => Some(ipbridge_service::auth::random_token(16)),
         _ => None,
@@ -216,34 +192,16 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         csrf: state.app.csrf_token(&binding),
         request_id: request_id.clone(),
         flash: flash.clone(),
-        path: req
-            .uri()
-            .path_and_query()
-            .map(|pq| pq.as_str().to_owned())
-            .unwrap_or_else(|| path.clone()),
+        path: req.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_else(|| path.clone()),
     };
 
-    let method = if req.method() == Method::HEAD {
-        Method::GET
-    } else {
-        req.method().clone()
-    };
-    let matched = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
-    let access = matched
-        .as_deref()
-        .and_then(|m| state.routes.access(&method, m));
+    let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
+    let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let access = matched.as_deref().and_then(|m| state.routes.access(&method, m));
     let Some(access) = access else {
         // Every route is registered with a declaration; reaching here means one was not.
         error!(?matched, "route without a declared permission refused");
-        return render_error_page(
-            &state,
-            &ctx,
-            ErrorCode::Forbidden,
-            ErrorCode::Forbidden.message(),
-        );
+        return render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message());
     };
     let mut res = match decide(access, session.as_ref(), &path) {
         Decision::Allow => {
@@ -256,13 +214,7 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
                     warn!("CSRF token missing or invalid");
                     let _ = state
                         .app
-                        .record(actor.audit(
-                            Action::CsrfRejected,
-                            "route",
-                            &path,
-                            Outcome::Denied,
-                            json!({}),
-                        ))
+                        .record(actor.audit(Action::CsrfRejected, "route", &path, Outcome::Denied, json!({})))
                         .await;
                     let mut res = render_error_page(
                         &state,
@@ -288,12 +240,7 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
                 let target = format!("{}?next={}", paths::LOGIN, urlencode(&ctx.path));
                 Redirect::to(&target).into_response()
             } else {
-                render_error_page(
-                    &state,
-                    &ctx,
-                    ErrorCode::Unauthenticated,
-                    "登录已过期，请重新登录",
-                )
+                render_error_page(&state, &ctx, ErrorCode::Unauthenticated, "登录已过期，请重新登录")
             }
         }
         Decision::Step(step) => Redirect::to(step).into_response(),
@@ -308,15 +255,18 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
                     json!({"method": method.as_str()}),
                 ))
                 .await;
-            render_error_page(
-                &state,
-                &ctx,
-                ErrorCode::Forbidden,
-                ErrorCode::Forbidden.message(),
-            )
+            render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message())
         }
     };
 
+    if res.extensions().get::<ErrorMarker>().is_none() && res.status().is_client_error() && is_plain_text(&res) {
+        // An extractor refused the request (malformed form, path or query): give the Chinese page.
+        warn!(status = %res.status(), "request rejected by an extractor");
+        let status = res.status();
+        let code = if status == StatusCode::NOT_FOUND { ErrorCode::NotFound } else { ErrorCode::Invalid };
+        res = render_error_page(&state, &ctx, code, "请求格式不正确，请返回上一页检查填写的内容");
+        *res.status_mut() = status;
+    }
     if let Some(marker) = res.extensions().get::<ErrorMarker>().cloned() {
         if marker.code == ErrorCode::Forbidden {
             let _ = state
@@ -344,19 +294,16 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
     res
 }
 
+fn is_plain_text(res: &Response) -> bool {
+    res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/plain"))
+}
+
 fn plain_error(code: ErrorCode, request_id: &str) -> Response {
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        format!("{}（请求编号：{request_id}）", code.message()),
-    )
-        .into_response()
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, format!("{}（请求编号：{request_id}）", code.message())).into_response()
 }
 
 /// Percent-encodes a return address for the login link.
 pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("v", s)])
-        .map(|q| q.trim_start_matches("v=").to_owned())
-        .unwrap_or_default()
+    serde_urlencoded::to_string([("v", s)]).map(|q| q.trim_start_matches("v=").to_owned()).unwrap_or_default()
 }

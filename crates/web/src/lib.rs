@@ -22,9 +22,7 @@ use ipbridge_service::App;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -46,9 +44,7 @@ struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&ipbridge_service::auth::random_token(8))
-            .ok()
-            .map(RequestId::new)
+        HeaderValue::from_str(&ipbridge_service::auth::random_token(8)).ok().map(RequestId::new)
     }
 }
 
@@ -67,172 +63,53 @@ pub fn declared_routes() -> Routes {
         .post(paths::LOGOUT, PendingStep, account::logout)
         .get(paths::ACCOUNT, Authenticated, account::account)
         .get(paths::ACCOUNT_PASSWORD, PendingStep, account::password_form)
-        .post(
-            paths::ACCOUNT_PASSWORD,
-            PendingStep,
-            account::password_change,
-        )
+        .post(paths::ACCOUNT_PASSWORD, PendingStep, account::password_change)
         .get(paths::ACCOUNT_TOTP, PendingStep, account::totp_enrol_form)
         .post(paths::ACCOUNT_TOTP, PendingStep, account::totp_enrol)
-        .post(
-            paths::ACCOUNT_TOTP_REMOVE,
-            Authenticated,
-            account::totp_remove,
-        )
+        .post(paths::ACCOUNT_TOTP_REMOVE, Authenticated, account::totp_remove)
         .get(paths::ORGS, Authenticated, orgs::list)
         .post(paths::ORGS, Access::Permission(ManageOrgs), orgs::create)
-        .get(
-            paths::ORGS_NEW,
-            Access::Permission(ManageOrgs),
-            orgs::new_form,
-        )
+        .get(paths::ORGS_NEW, Access::Permission(ManageOrgs), orgs::new_form)
         .get("/orgs/{id}", Authenticated, orgs::detail)
         .post("/orgs/{id}", Access::Permission(ManageOrgs), orgs::update)
-        .get(
-            "/orgs/{id}/edit",
-            Access::Permission(ManageOrgs),
-            orgs::edit_form,
-        )
-        .post(
-            "/orgs/{id}/contact",
-            Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]),
-            orgs::update_contact,
-        )
-        .post(
-            "/orgs/{id}/faculties",
-            Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]),
-            orgs::add_faculty,
-        )
+        .get("/orgs/{id}/edit", Access::Permission(ManageOrgs), orgs::edit_form)
+        .post("/orgs/{id}/contact", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::update_contact)
+        .post("/orgs/{id}/faculties", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::add_faculty)
         .post(
             "/orgs/{id}/faculties/{faculty}",
             Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]),
             orgs::rename_faculty,
         )
-        .get(
-            paths::CHAINS,
-            Access::Permission(ManageChains),
-            chains::list,
-        )
-        .post(
-            paths::CHAINS,
-            Access::Permission(ManageChains),
-            chains::create,
-        )
-        .get(
-            paths::CHAINS_NEW,
-            Access::Permission(ManageChains),
-            chains::new_form,
-        )
-        .get(
-            "/chains/{id}",
-            Access::Permission(ManageChains),
-            chains::edit_form,
-        )
-        .post(
-            "/chains/{id}",
-            Access::Permission(ManageChains),
-            chains::update,
-        )
-        .get(
-            paths::ADMIN_USERS,
-            Access::Permission(ManageAccounts),
-            admin::users,
-        )
-        .post(
-            paths::ADMIN_USERS,
-            Access::Permission(ManageAccounts),
-            admin::user_create,
-        )
-        .get(
-            paths::ADMIN_USERS_NEW,
-            Access::Permission(ManageAccounts),
-            admin::user_new_form,
-        )
-        .get(
-            "/admin/faculty-options",
-            Access::Permission(ManageAccounts),
-            admin::faculty_options,
-        )
-        .get(
-            "/admin/users/{id}",
-            Access::Permission(ManageAccounts),
-            admin::user_detail,
-        )
-        .post(
-            "/admin/users/{id}",
-            Access::Permission(ManageAccounts),
-            admin::user_update,
-        )
-        .post(
-            "/admin/users/{id}/disable",
-            Access::Permission(ManageAccounts),
-            admin::user_disable,
-        )
-        .post(
-            "/admin/users/{id}/enable",
-            Access::Permission(ManageAccounts),
-            admin::user_enable,
-        )
-        .post(
-            "/admin/users/{id}/unlock",
-            Access::Permission(ManageAccounts),
-            admin::user_unlock,
-        )
-        .post(
-            "/admin/users/{id}/reset-password",
-            Access::Permission(ManageAccounts),
-            admin::user_reset_password,
-        )
-        .post(
-            "/admin/users/{id}/reset-totp",
-            Access::Permission(ManageAccounts),
-            admin::user_reset_totp,
-        )
-        .get(
-            paths::ADMIN_ROLES,
-            Access::Permission(GrantRoles),
-            admin::roles_list,
-        )
-        .get(
-            "/admin/roles/{id}",
-            Access::Permission(GrantRoles),
-            admin::roles_form,
-        )
-        .post(
-            "/admin/roles/{id}",
-            Access::Permission(GrantRoles),
-            admin::roles_save,
-        )
-        .get(
-            paths::ADMIN_AUDIT,
-            Access::Permission(ReadAudit),
-            audit::page,
-        )
-        .get(
-            paths::ADMIN_AUDIT_EXPORT,
-            Access::Permission(ReadAudit),
-            audit::export,
-        )
-        .get(
-            paths::ADMIN_SYSTEM,
-            Access::Permission(ManageConfig),
-            admin::system,
-        )
-        .post(
-            "/admin/system/backup",
-            Access::Permission(ManageConfig),
-            admin::backup,
-        )
+        .get(paths::CHAINS, Access::Permission(ManageChains), chains::list)
+        .post(paths::CHAINS, Access::Permission(ManageChains), chains::create)
+        .get(paths::CHAINS_NEW, Access::Permission(ManageChains), chains::new_form)
+        .get("/chains/{id}", Access::Permission(ManageChains), chains::edit_form)
+        .post("/chains/{id}", Access::Permission(ManageChains), chains::update)
+        .get(paths::ADMIN_USERS, Access::Permission(ManageAccounts), admin::users)
+        .post(paths::ADMIN_USERS, Access::Permission(ManageAccounts), admin::user_create)
+        .get(paths::ADMIN_USERS_NEW, Access::Permission(ManageAccounts), admin::user_new_form)
+        .get("/admin/faculty-options", Access::Permission(ManageAccounts), admin::faculty_options)
+        .get("/admin/users/{id}", Access::Permission(ManageAccounts), admin::user_detail)
+        .post("/admin/users/{id}", Access::Permission(ManageAccounts), admin::user_update)
+        .post("/admin/users/{id}/disable", Access::Permission(ManageAccounts), admin::user_disable)
+        .post("/admin/users/{id}/enable", Access::Permission(ManageAccounts), admin::user_enable)
+        .post("/admin/users/{id}/unlock", Access::Permission(ManageAccounts), admin::user_unlock)
+        .post("/admin/users/{id}/reset-password", Access::Permission(ManageAccounts), admin::user_reset_password)
+        .post("/admin/users/{id}/reset-totp", Access::Permission(ManageAccounts), admin::user_reset_totp)
+        .get(paths::ADMIN_ROLES, Access::Permission(GrantRoles), admin::roles_list)
+        .get("/admin/roles/{id}", Access::Permission(GrantRoles), admin::roles_form)
+        .post("/admin/roles/{id}", Access::Permission(GrantRoles), admin::roles_save)
+        .get(paths::ADMIN_AUDIT, Access::Permission(ReadAudit), audit::page)
+        .get(paths::ADMIN_AUDIT_EXPORT, Access::Permission(ReadAudit), audit::export)
+        .get(paths::ADMIN_SYSTEM, Access::Permission(ManageConfig), admin::system)
+        .post("/admin/system/backup", Access::Permission(ManageConfig), admin::backup)
 }
 
 /// The whole application: declared routes behind the guard, the 404 page, and the tower layers
 /// (request id, tracing, compression, body limit, security headers).
 pub fn router(app: App) -> Router {
     let (routes, table) = declared_routes().finish();
-    let state = AppState {
-        app,
-        routes: Arc::new(table),
-    };
+    let state = AppState { app, routes: Arc::new(table) };
     let x_request_id = HeaderName::from_static("x-request-id");
     let headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -240,9 +117,10 @@ pub fn router(app: App) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            // Inline scripts are limited to confirm() prompts in onsubmit attributes; no remote origin is allowed.
+            // Scripts only from the platform's own files, no inline script, no remote origin. Inline styles stay
+            // allowed for htmx's indicator styles and the QR code's SVG attributes.
             HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
             ),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
@@ -277,12 +155,9 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     purge.abort();
     result
 }

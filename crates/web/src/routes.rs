@@ -54,16 +54,13 @@ pub struct RouteSpec {
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
     specs: Vec<RouteSpec>,
-    index: HashMap<(Method, &'static str), Access>,
+    index: HashMap<(Method, String), Access>,
 }
 
 impl RouteTable {
     /// The access rule of a matched route; `None` for an undeclared one (which the guard refuses).
     pub fn access(&self, method: &Method, path: &str) -> Option<Access> {
-        self.index
-            .iter()
-            .find(|((m, p), _)| m == method && *p == path)
-            .map(|(_, a)| *a)
+        self.index.get(&(method.clone(), path.to_owned())).copied()
     }
 
     /// Every declared route, in registration order.
@@ -87,10 +84,7 @@ impl Default for Routes {
 impl Routes {
     /// An empty set.
     pub fn new() -> Self {
-        Self {
-            router: Router::new(),
-            table: RouteTable::default(),
-        }
+        Self { router: Router::new(), table: RouteTable::default() }
     }
 
     fn add<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
@@ -98,23 +92,12 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let filter = if method == Method::GET {
-            MethodFilter::GET
-        } else {
-            MethodFilter::POST
-        };
+        let filter = if method == Method::GET { MethodFilter::GET } else { MethodFilter::POST };
         assert!(
-            self.table
-                .index
-                .insert((method.clone(), path), access)
-                .is_none(),
+            self.table.index.insert((method.clone(), path.to_owned()), access).is_none(),
             "route {method} {path} declared twice"
         );
-        self.table.specs.push(RouteSpec {
-            method,
-            path,
-            access,
-        });
+        self.table.specs.push(RouteSpec { method, path, access });
         self.router = self.router.route(path, on(filter, handler));
         self
     }

@@ -31,44 +31,22 @@ impl TestApp {
         settings.server.data_dir = dir.path().to_owned();
         let policy = ipbridge_service::load_policy(None).unwrap();
         let app = App::open(settings, policy).await.unwrap();
-        app.seed_demo(&Actor::cli(), Some(PASSWORD))
-            .await
-            .unwrap()
-            .unwrap();
+        app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap().unwrap();
         let router = ipbridge_web::router(app.clone());
-        Self {
-            _dir: dir,
-            app,
-            router,
-        }
+        Self { _dir: dir, app, router }
     }
 
     fn client(&self) -> Client {
-        Client {
-            router: self.router.clone(),
-            app: self.app.clone(),
-            cookies: HashMap::new(),
-            csrf: None,
-        }
+        Client { router: self.router.clone(), app: self.app.clone(), cookies: HashMap::new(), csrf: None }
     }
 
     async fn audit_count(&self, action: Action) -> u64 {
-        let filter = AuditFilter {
-            action: Some(action),
-            ..AuditFilter::default()
-        };
-        self.app
-            .audit_page(&Actor::cli(), &filter)
-            .await
-            .unwrap()
-            .total
+        let filter = AuditFilter { action: Some(action), ..AuditFilter::default() };
+        self.app.audit_page(&Actor::cli(), &filter).await.unwrap().total
     }
 
     async fn org_id(&self, kind: OrgKind, nth: usize) -> i64 {
-        let filter = OrgFilter {
-            kind: Some(kind),
-            ..OrgFilter::default()
-        };
+        let filter = OrgFilter { kind: Some(kind), ..OrgFilter::default() };
         let page = self.app.list_orgs(&Actor::cli(), &filter).await.unwrap();
         page.orgs[nth].id.get()
     }
@@ -108,46 +86,24 @@ impl Client {
             }
         }
         let status = res.status();
-        let location = res
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let content_type = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
+        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        let content_type =
+            res.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = extract(&body, "name=\"csrf\" value=\"", "\"") {
             self.csrf = Some(token);
         }
-        Res {
-            status,
-            location,
-            content_type,
-            body,
-            bytes,
-        }
+        Res { status, location, content_type, body, bytes }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     async fn get(&mut self, path: &str) -> Res {
-        let req = Request::builder()
-            .uri(path)
-            .header(header::COOKIE, self.cookie_header())
-            .body(Body::empty())
-            .unwrap();
+        let req =
+            Request::builder().uri(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
         self.send(req).await
     }
 
@@ -176,27 +132,19 @@ impl Client {
 
     async fn login(&mut self, username: &str, password: &str) -> Res {
         self.get("/login").await;
-        self.post("/login", &[("username", username), ("password", password)])
-            .await
+        self.post("/login", &[("username", username), ("password", password)]).await
     }
 
     /// Logs in and completes every step: TOTP enrolment (administrators' first login) or the code.
     async fn login_complete(&mut self, username: &str, secrets: &mut HashMap<String, String>) {
         let res = self.login(username, PASSWORD).await;
-        assert_eq!(
-            res.status,
-            StatusCode::SEE_OTHER,
-            "{username}: {}",
-            res.body
-        );
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{username}: {}", res.body);
         match res.location.as_deref() {
             Some("/account/totp") => {
                 let page = self.get("/account/totp").await;
                 let secret = extract(&page.body, "<code class=\"secret\">", "<").unwrap();
                 let code = totp_code_at(&secret, username, self.app.now()).unwrap();
-                let done = self
-                    .post("/account/totp", &[("secret", &secret), ("code", &code)])
-                    .await;
+                let done = self.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
                 assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
                 secrets.insert(username.to_owned(), secret);
             }
@@ -205,9 +153,7 @@ impl Client {
                 self.app.clock().advance(Duration::seconds(31));
                 let code = totp_code_at(&secrets[username], username, self.app.now()).unwrap();
                 self.get(l).await;
-                let done = self
-                    .post("/login/totp", &[("code", &code), ("next", "/")])
-                    .await;
+                let done = self.post("/login/totp", &[("code", &code), ("next", "/")]).await;
                 assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
             }
             _ => {}
@@ -231,13 +177,8 @@ async fn the_home_page_shows_the_twelve_measures_to_anyone() {
     assert_eq!(res.body.matches("<article class=\"measure\"").count(), 12);
     assert!(res.body.contains("梳理盘活存量专利"));
     assert!(res.body.contains("牵头：<b>市市场监管局</b>"));
-    for group in [
-        "激励创新创造",
-        "激发内生动力",
-        "构建保护体系",
-        "搭建供需平台",
-        "跟踪督办",
-    ] {
+    for group in ["激励创新创造", "激发内生动力", "构建保护体系", "搭建供需平台", "跟踪督办"]
+    {
         assert!(res.body.contains(group), "nav group {group}");
     }
     assert!(res.body.contains("安康市专利转化运用服务平台"));
@@ -291,12 +232,8 @@ async fn session_cookie_flags() {
     let mut c = t.client();
     c.get("/login").await;
     let token = c.csrf.clone().unwrap();
-    let body = serde_urlencoded::to_string([
-        ("username", "bureau_officer"),
-        ("password", PASSWORD),
-        ("csrf", &token),
-    ])
-    .unwrap();
+    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)])
+        .unwrap();
     let req = Request::builder()
         .method(Method::POST)
         .uri("/login")
@@ -305,16 +242,9 @@ async fn session_cookie_flags() {
         .body(Body::from(body))
         .unwrap();
     let res = t.router.clone().oneshot(req).await.unwrap();
-    let set: Vec<String> = res
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let session = set
-        .iter()
-        .find(|c| c.starts_with("ipbridge_session="))
-        .unwrap();
+    let set: Vec<String> =
+        res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let session = set.iter().find(|c| c.starts_with("ipbridge_session=")).unwrap();
     assert!(session.contains("HttpOnly"));
     assert!(session.contains("SameSite=Strict"));
     assert!(!session.contains("Secure"), "no TLS configured");
@@ -324,24 +254,14 @@ async fn session_cookie_flags() {
     let mut settings = Settings::default();
     settings.server.data_dir = dir.path().to_owned();
     settings.server.behind_tls = true;
-    let app = App::open(settings, ipbridge_service::load_policy(None).unwrap())
-        .await
-        .unwrap();
+    let app = App::open(settings, ipbridge_service::load_policy(None).unwrap()).await.unwrap();
     app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap();
-    let tls = TestApp {
-        _dir: dir,
-        router: ipbridge_web::router(app.clone()),
-        app,
-    };
+    let tls = TestApp { _dir: dir, router: ipbridge_web::router(app.clone()), app };
     let mut c = tls.client();
     c.get("/login").await;
     let token = c.csrf.clone().unwrap();
-    let body = serde_urlencoded::to_string([
-        ("username", "bureau_officer"),
-        ("password", PASSWORD),
-        ("csrf", &token),
-    ])
-    .unwrap();
+    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)])
+        .unwrap();
     let req = Request::builder()
         .method(Method::POST)
         .uri("/login")
@@ -350,10 +270,11 @@ async fn session_cookie_flags() {
         .body(Body::from(body))
         .unwrap();
     let res = tls.router.clone().oneshot(req).await.unwrap();
-    let secure = res.headers().get_all(header::SET_COOKIE).iter().any(|v| {
-        v.to_str().unwrap().starts_with("ipbridge_session=")
-            && v.to_str().unwrap().contains("Secure")
-    });
+    let secure = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("ipbridge_session=") && v.to_str().unwrap().contains("Secure"));
     assert!(secure);
 }
 
@@ -370,10 +291,7 @@ async fn five_wrong_passwords_lock_the_account_for_thirty_minutes() {
     assert!(res.body.contains("账号已锁定"), "fifth attempt locks");
     let res = c.login("enterprise_user", PASSWORD).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-    assert!(
-        res.body.contains("账号已锁定"),
-        "the right password is refused while locked"
-    );
+    assert!(res.body.contains("账号已锁定"), "the right password is refused while locked");
     // An unknown user gets the same message as a wrong password.
     let res = c.login("nobody_here", PASSWORD).await;
     assert!(res.body.contains("用户名或密码错误"));
@@ -392,11 +310,7 @@ async fn an_idle_session_ends_after_thirty_minutes() {
     t.app.clock().advance(Duration::minutes(29));
     assert_eq!(c.get("/account").await.status, StatusCode::OK);
     t.app.clock().advance(Duration::minutes(29));
-    assert_eq!(
-        c.get("/account").await.status,
-        StatusCode::OK,
-        "activity keeps the session alive"
-    );
+    assert_eq!(c.get("/account").await.status, StatusCode::OK, "activity keeps the session alive");
     t.app.clock().advance(Duration::minutes(31));
     let res = c.get("/account").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -409,24 +323,10 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let t = TestApp::new().await;
     let mut c = t.client();
     c.get("/login").await;
-    let res = c
-        .post_raw(
-            "/login",
-            &[("username", "bureau_officer"), ("password", PASSWORD)],
-        )
-        .await;
+    let res = c.post_raw("/login", &[("username", "bureau_officer"), ("password", PASSWORD)]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body.contains("页面已过期"));
-    let res = c
-        .post_raw(
-            "/login",
-            &[
-                ("username", "bureau_officer"),
-                ("password", PASSWORD),
-                ("csrf", "00ff"),
-            ],
-        )
-        .await;
+    let res = c.post_raw("/login", &[("username", "bureau_officer"), ("password", PASSWORD), ("csrf", "00ff")]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(!c.cookies.contains_key("ipbridge_session"));
 
@@ -436,12 +336,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     other.get("/account").await;
     let foreign = other.csrf.clone().unwrap();
     c.login("bureau_officer", PASSWORD).await;
-    let res = c
-        .post_raw(
-            "/orgs",
-            &[("name", "伪造机构"), ("kind", "agency"), ("csrf", &foreign)],
-        )
-        .await;
+    let res = c.post_raw("/orgs", &[("name", "伪造机构"), ("kind", "agency"), ("csrf", &foreign)]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     // The header form (htmx) is accepted with the right token.
     c.get("/orgs").await;
@@ -452,9 +347,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         .header(header::COOKIE, c.cookie_header())
         .header("x-csrf-token", token)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            "kind=agency&name=%E7%9C%9F%E5%AE%9E%E6%9C%BA%E6%9E%84&active=on",
-        ))
+        .body(Body::from("kind=agency&name=%E7%9C%9F%E5%AE%9E%E6%9C%BA%E6%9E%84&active=on"))
         .unwrap();
     let res = c.send(req).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -466,25 +359,17 @@ async fn administrators_enrol_and_use_a_totp_second_factor() {
     let t = TestApp::new().await;
     let mut c = t.client();
     let res = c.login("system_admin", PASSWORD).await;
-    assert_eq!(
-        res.location.as_deref(),
-        Some("/account/totp"),
-        "enrolment comes first"
-    );
+    assert_eq!(res.location.as_deref(), Some("/account/totp"), "enrolment comes first");
     // Nothing else is reachable until enrolled.
     let res = c.get("/admin/users").await;
     assert_eq!(res.location.as_deref(), Some("/account/totp"));
     let page = c.get("/account/totp").await;
     assert!(page.body.contains("<svg"), "QR code");
     let secret = extract(&page.body, "<code class=\"secret\">", "<").unwrap();
-    let wrong = c
-        .post("/account/totp", &[("secret", &secret), ("code", "000000")])
-        .await;
+    let wrong = c.post("/account/totp", &[("secret", &secret), ("code", "000000")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     let code = totp_code_at(&secret, "system_admin", t.app.now()).unwrap();
-    let ok = c
-        .post("/account/totp", &[("secret", &secret), ("code", &code)])
-        .await;
+    let ok = c.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
     assert_eq!(ok.location.as_deref(), Some("/account"));
     assert_eq!(c.get("/admin/users").await.status, StatusCode::OK);
     c.post("/logout", &[]).await;
@@ -492,26 +377,18 @@ async fn administrators_enrol_and_use_a_totp_second_factor() {
     // The next login needs a code; the code just used is refused (single use), a fresh one passes.
     let res = c.login("system_admin", PASSWORD).await;
     assert!(res.location.as_deref().unwrap().starts_with("/login/totp"));
-    assert_eq!(
-        c.get("/admin/users").await.location.as_deref(),
-        Some("/login/totp")
-    );
+    assert_eq!(c.get("/admin/users").await.location.as_deref(), Some("/login/totp"));
     c.get("/login/totp").await;
     let reused = c.post("/login/totp", &[("code", &code)]).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
     assert!(reused.body.contains("动态口令错误或已使用"));
     t.app.clock().advance(Duration::seconds(31));
     let fresh = totp_code_at(&secret, "system_admin", t.app.now()).unwrap();
-    let res = c
-        .post("/login/totp", &[("code", &fresh), ("next", "/admin/users")])
-        .await;
+    let res = c.post("/login/totp", &[("code", &fresh), ("next", "/admin/users")]).await;
     assert_eq!(res.location.as_deref(), Some("/admin/users"));
     assert_eq!(c.get("/admin/users").await.status, StatusCode::OK);
     // Administrators cannot remove their own second factor.
-    assert_eq!(
-        c.post("/account/totp/remove", &[]).await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(c.post("/account/totp/remove", &[]).await.status, StatusCode::FORBIDDEN);
     assert!(t.audit_count(Action::TotpVerify).await >= 1);
 }
 
@@ -526,39 +403,18 @@ async fn a_new_account_must_change_its_password_first() {
         faculty_id: None,
         password: "Initial#2026".into(),
     };
-    t.app
-        .bootstrap_account(&Actor::cli(), &new, &[Role::EnterpriseUser])
-        .await
-        .unwrap();
+    t.app.bootstrap_account(&Actor::cli(), &new, &[Role::EnterpriseUser]).await.unwrap();
     let mut c = t.client();
     let res = c.login("zhang.wei", "Initial#2026").await;
     assert_eq!(res.location.as_deref(), Some("/account/password"));
-    assert_eq!(
-        c.get("/orgs").await.location.as_deref(),
-        Some("/account/password")
-    );
+    assert_eq!(c.get("/orgs").await.location.as_deref(), Some("/account/password"));
     c.get("/account/password").await;
-    let weak = c
-        .post(
-            "/account/password",
-            &[
-                ("current", "Initial#2026"),
-                ("new", "abcdefgh"),
-                ("repeat", "abcdefgh"),
-            ],
-        )
-        .await;
+    let weak =
+        c.post("/account/password", &[("current", "Initial#2026"), ("new", "abcdefgh"), ("repeat", "abcdefgh")]).await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.body.contains("至少3类"), "{}", weak.body);
     let ok = c
-        .post(
-            "/account/password",
-            &[
-                ("current", "Initial#2026"),
-                ("new", "Better#2027"),
-                ("repeat", "Better#2027"),
-            ],
-        )
+        .post("/account/password", &[("current", "Initial#2026"), ("new", "Better#2027"), ("repeat", "Better#2027")])
         .await;
     assert_eq!(ok.location.as_deref(), Some("/account"));
     assert_eq!(c.get("/orgs").await.status, StatusCode::OK);
@@ -583,10 +439,7 @@ async fn missing_permissions_are_refused_and_audited() {
     // Anonymous visitors are sent to the login page.
     let res = t.client().get("/admin/audit").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        res.location.as_deref(),
-        Some("/login?next=%2Fadmin%2Faudit")
-    );
+    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fadmin%2Faudit"));
 }
 
 #[tokio::test]
@@ -605,30 +458,16 @@ async fn the_three_administrators_are_separated() {
     assert_eq!(sec.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
     let inventor = t.user_id("inventor").await;
     sec.get(&format!("/admin/roles/{inventor}")).await;
-    let res = sec
-        .post(
-            &format!("/admin/roles/{inventor}"),
-            &[("role", "inventor"), ("role", "faculty_reviewer")],
-        )
-        .await;
+    let res =
+        sec.post(&format!("/admin/roles/{inventor}"), &[("role", "inventor"), ("role", "faculty_reviewer")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     // An administrator role cannot be combined with another.
-    let res = sec
-        .post(
-            &format!("/admin/roles/{inventor}"),
-            &[("role", "audit_admin"), ("role", "inventor")],
-        )
-        .await;
+    let res = sec.post(&format!("/admin/roles/{inventor}"), &[("role", "audit_admin"), ("role", "inventor")]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("三员分立"));
     // The security administrator cannot change their own roles.
     let me = t.user_id("security_admin").await;
-    let res = sec
-        .post(
-            &format!("/admin/roles/{me}"),
-            &[("role", "security_admin"), ("role", "bureau_officer")],
-        )
-        .await;
+    let res = sec.post(&format!("/admin/roles/{me}"), &[("role", "security_admin"), ("role", "bureau_officer")]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let mut aud = t.client();
@@ -651,58 +490,25 @@ async fn members_see_and_change_only_their_own_organisation() {
     let mut c = t.client();
     c.login("institution_admin", PASSWORD).await;
     let list = c.get("/orgs").await;
-    assert_eq!(
-        list.body.matches("<a href=\"/orgs/").count(),
-        1,
-        "only the own organisation is listed"
-    );
+    assert_eq!(list.body.matches("<a href=\"/orgs/").count(), 1, "only the own organisation is listed");
     assert_eq!(c.get(&format!("/orgs/{own}")).await.status, StatusCode::OK);
     assert_eq!(
         c.get(&format!("/orgs/{other}")).await.status,
         StatusCode::NOT_FOUND,
         "another organisation is invisible"
     );
-    let before = t
-        .app
-        .org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other))
-        .await
-        .unwrap()
-        .1
-        .len();
-    let res = c
-        .post(&format!("/orgs/{other}/faculties"), &[("name", "越权学院")])
-        .await;
+    let before = t.app.org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other)).await.unwrap().1.len();
+    let res = c.post(&format!("/orgs/{other}/faculties"), &[("name", "越权学院")]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let res = c
-        .post(
-            &format!("/orgs/{other}/contact"),
-            &[("contact_name", "越权"), ("address", "x")],
-        )
-        .await;
+    let res = c.post(&format!("/orgs/{other}/contact"), &[("contact_name", "越权"), ("address", "x")]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let after = t
-        .app
-        .org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other))
-        .await
-        .unwrap()
-        .1
-        .len();
+    let after = t.app.org(&Actor::cli(), ipbridge_domain::org::OrgId::new(other)).await.unwrap().1.len();
     assert_eq!(before, after);
-    let res = c
-        .post(&format!("/orgs/{own}/faculties"), &[("name", "新能源学院")])
-        .await;
+    let res = c.post(&format!("/orgs/{own}/faculties"), &[("name", "新能源学院")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert!(
-        c.get(&format!("/orgs/{own}"))
-            .await
-            .body
-            .contains("新能源学院")
-    );
+    assert!(c.get(&format!("/orgs/{own}")).await.body.contains("新能源学院"));
     // Editing the register itself is the bureau's.
-    assert_eq!(
-        c.get(&format!("/orgs/{own}/edit")).await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(c.get(&format!("/orgs/{own}/edit")).await.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -725,10 +531,7 @@ async fn the_bureau_creates_organisations_with_validated_credit_codes() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("校验位错误"), "{}", bad.body);
-    assert!(
-        bad.body.contains("旬阳某某科技有限公司"),
-        "the form keeps the input"
-    );
+    assert!(bad.body.contains("旬阳某某科技有限公司"), "the form keeps the input");
     let ok = c
         .post(
             "/orgs",
@@ -761,18 +564,16 @@ async fn the_bureau_creates_organisations_with_validated_credit_codes() {
 /// Fills a route pattern's parameters with ids the acting user may legitimately address.
 fn concrete(path: &str, own_org: i64, victim_user: i64) -> String {
     let org_path = path.starts_with("/orgs/");
-    path.replace("{name}", "app.css")
-        .replace("{faculty}", "1")
-        .replace(
-            "{id}",
-            &if org_path {
-                own_org.to_string()
-            } else if path.starts_with("/chains") {
-                "1".into()
-            } else {
-                victim_user.to_string()
-            },
-        )
+    path.replace("{name}", "app.css").replace("{faculty}", "1").replace(
+        "{id}",
+        &if org_path {
+            own_org.to_string()
+        } else if path.starts_with("/chains") {
+            "1".into()
+        } else {
+            victim_user.to_string()
+        },
+    )
 }
 
 #[tokio::test]
@@ -788,64 +589,39 @@ async fn every_route_declares_its_access_and_the_guard_enforces_it_for_every_rol
     let mut anon = t.client();
     for spec in table.specs() {
         let path = concrete(spec.path, 1, victim);
-        let res = if spec.method == Method::GET {
-            anon.get(&path).await
-        } else {
-            anon.post(&path, &[]).await
-        };
+        let res = if spec.method == Method::GET { anon.get(&path).await } else { anon.post(&path, &[]).await };
         match spec.access {
             Access::Public => assert!(
                 res.status != StatusCode::FORBIDDEN
-                    && !res
-                        .location
-                        .as_deref()
-                        .is_some_and(|l| l.starts_with("/login?")),
+                    && !res.location.as_deref().is_some_and(|l| l.starts_with("/login?")),
                 "anonymous {} {path}: {}",
                 spec.method,
                 res.status
             ),
             _ if spec.method == Method::GET => {
                 assert!(
-                    res.location
-                        .as_deref()
-                        .is_some_and(|l| l.starts_with("/login?next=")),
+                    res.location.as_deref().is_some_and(|l| l.starts_with("/login?next=")),
                     "anonymous GET {path}: {}",
                     res.status
                 )
             }
-            _ => assert_eq!(
-                res.status,
-                StatusCode::UNAUTHORIZED,
-                "anonymous POST {path}"
-            ),
+            _ => assert_eq!(res.status, StatusCode::UNAUTHORIZED, "anonymous POST {path}"),
         }
         checked += 1;
     }
 
     // Object rules refuse a few allowed routes for some roles by design; listed here with the reason.
-    let object_rule =
-        |role: Role, path: &str| path == "/account/totp/remove" && role.is_administrator();
+    let object_rule = |role: Role, path: &str| path == "/account/totp/remove" && role.is_administrator();
 
     for role in Role::ALL.into_iter().filter(|r| *r != Role::AgencyUser) {
         let user = t.app.account_by_name(role.code()).await.unwrap();
         let mut c = t.client();
         c.login_complete(role.code(), &mut secrets).await;
-        let own_org = if user.can(Permission::ManageOrgs) {
-            t.org_id(OrgKind::Agency, 0).await
-        } else {
-            user.org_id.get()
-        };
-        for spec in table
-            .specs()
-            .iter()
-            .filter(|s| s.path != "/logout" && s.path != "/login")
-        {
+        let own_org =
+            if user.can(Permission::ManageOrgs) { t.org_id(OrgKind::Agency, 0).await } else { user.org_id.get() };
+        for spec in table.specs().iter().filter(|s| s.path != "/logout" && s.path != "/login") {
             let path = concrete(spec.path, own_org, victim);
-            let res = if spec.method == Method::GET {
-                c.get(&path).await
-            } else {
-                c.post(&path, &[]).await
-            };
+            let res = if spec.method == Method::GET { c.get(&path).await } else { c.post(&path, &[]).await };
             let allowed = spec.access.allows(|p| user.can(p));
             if allowed && !object_rule(role, &path) {
                 assert_ne!(
@@ -856,19 +632,12 @@ async fn every_route_declares_its_access_and_the_guard_enforces_it_for_every_rol
                     res.body
                 );
                 assert!(
-                    !res.location
-                        .as_deref()
-                        .is_some_and(|l| l.starts_with("/login")),
+                    !res.location.as_deref().is_some_and(|l| l.starts_with("/login")),
                     "{role} {} {path} lost its session",
                     spec.method
                 );
             } else {
-                assert_eq!(
-                    res.status,
-                    StatusCode::FORBIDDEN,
-                    "{role} {} {path} should be refused",
-                    spec.method
-                );
+                assert_eq!(res.status, StatusCode::FORBIDDEN, "{role} {} {path} should be refused", spec.method);
             }
             checked += 1;
         }
@@ -882,31 +651,15 @@ async fn a_route_registered_without_a_declaration_is_refused() {
     use axum::routing::get;
     let t = TestApp::new().await;
     let (routes, table) = ipbridge_web::declared_routes().finish();
-    let state = ipbridge_web::AppState {
-        app: t.app.clone(),
-        routes: std::sync::Arc::new(table),
-    };
+    let state = ipbridge_web::AppState { app: t.app.clone(), routes: std::sync::Arc::new(table) };
     // Someone adds a route straight to the axum router, bypassing the declaration table.
     let router: Router = routes
         .route("/sneaky", get(|| async { "secret" }))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ipbridge_web::guard::guard,
-        ))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ipbridge_web::guard::guard))
         .with_state(state);
-    let res = router
-        .oneshot(
-            Request::builder()
-                .uri("/sneaky")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = router.oneshot(Request::builder().uri("/sneaky").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
     assert!(!String::from_utf8_lossy(&body).contains("secret"));
 }
 
@@ -921,69 +674,174 @@ async fn the_system_administrator_manages_accounts() {
     let res = c
         .post(
             "/admin/users",
-            &[
-                ("username", "wang.fang"),
-                ("display_name", "王芳"),
-                ("org_id", &org),
-                ("password", "Start#2026x"),
-            ],
+            &[("username", "wang.fang"), ("display_name", "王芳"), ("org_id", &org), ("password", "Start#2026x")],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let id = t.user_id("wang.fang").await;
-    let user = t
-        .app
-        .account(&Actor::cli(), ipbridge_domain::org::UserId::new(id))
-        .await
-        .unwrap();
-    assert!(
-        user.roles.is_empty(),
-        "roles come from the security administrator"
-    );
+    let user = t.app.account(&Actor::cli(), ipbridge_domain::org::UserId::new(id)).await.unwrap();
+    assert!(user.roles.is_empty(), "roles come from the security administrator");
     assert!(user.must_change_password);
     let dup = c
         .post(
             "/admin/users",
-            &[
-                ("username", "wang.fang"),
-                ("display_name", "王芳"),
-                ("org_id", &org),
-                ("password", "Start#2026x"),
-            ],
+            &[("username", "wang.fang"), ("display_name", "王芳"), ("org_id", &org), ("password", "Start#2026x")],
         )
         .await;
     assert!(dup.body.contains("用户名已被使用"));
     // Reset shows a temporary password once, and the user must change it.
-    let res = c
-        .post(&format!("/admin/users/{id}/reset-password"), &[])
-        .await;
+    let res = c.post(&format!("/admin/users/{id}/reset-password"), &[]).await;
     let temp = extract(&res.body, "临时密码：<code class=\"secret\">", "<").unwrap();
     let mut u = t.client();
-    assert_eq!(
-        u.login("wang.fang", &temp).await.location.as_deref(),
-        Some("/account/password")
-    );
+    assert_eq!(u.login("wang.fang", &temp).await.location.as_deref(), Some("/account/password"));
     // Disabling ends the session and refuses logins.
     c.post(&format!("/admin/users/{id}/disable"), &[]).await;
-    assert!(
-        u.get("/account/password")
-            .await
-            .location
-            .unwrap()
-            .starts_with("/login")
-    );
-    assert!(
-        u.login("wang.fang", &temp)
-            .await
-            .body
-            .contains("账号已停用")
-    );
-    assert_eq!(
-        t.app
-            .list_accounts(&Actor::cli(), &UserFilter::default())
-            .await
-            .unwrap()
-            .total,
-        15
-    );
+    assert!(u.get("/account/password").await.location.unwrap().starts_with("/login"));
+    assert!(u.login("wang.fang", &temp).await.body.contains("账号已停用"));
+    assert_eq!(t.app.list_accounts(&Actor::cli(), &UserFilter::default()).await.unwrap().total, 15);
+}
+
+#[tokio::test]
+async fn the_system_administrator_cannot_take_over_another_administrator() {
+    let t = TestApp::new().await;
+    let mut secrets = HashMap::new();
+    let mut sys = t.client();
+    sys.login_complete("system_admin", &mut secrets).await;
+    for target in ["audit_admin", "security_admin", "system_admin"] {
+        let id = t.user_id(target).await;
+        sys.get(&format!("/admin/users/{id}")).await;
+        for action in ["reset-password", "reset-totp", "unlock", "disable"] {
+            let res = sys.post(&format!("/admin/users/{id}/{action}"), &[]).await;
+            assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{action} {target}");
+            assert!(res.body.contains("ipbridge user") || res.body.contains("不能停用自己的账号"), "{}", res.body);
+            assert!(!res.body.contains("临时密码"));
+        }
+    }
+    // The audit administrator's password is unchanged.
+    let mut aud = t.client();
+    assert_eq!(aud.login("audit_admin", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let denied = AuditFilter { outcome: Some(ipbridge_domain::audit::Outcome::Denied), ..AuditFilter::default() };
+    assert!(t.app.audit_page(&Actor::cli(), &denied).await.unwrap().total >= 11);
+}
+
+#[tokio::test]
+async fn parallel_wrong_codes_still_lock_the_account() {
+    let t = TestApp::new().await;
+    let mut secrets = HashMap::new();
+    let mut c = t.client();
+    c.login_complete("security_admin", &mut secrets).await;
+    c.post("/logout", &[]).await;
+    let res = c.login("security_admin", PASSWORD).await;
+    assert!(res.location.unwrap().starts_with("/login/totp"));
+    let token = c.cookies["ipbridge_session"].clone();
+    let su = t.app.session_user(&token, &Actor::cli()).await.unwrap().unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let (app, su) = (t.app.clone(), su.clone());
+        tasks.push(tokio::spawn(async move {
+            app.verify_login_totp(&Actor::anonymous("10.0.0.9", "t"), &su, "000000").await
+        }));
+    }
+    for task in tasks {
+        assert!(task.await.unwrap().is_err());
+    }
+    let user = t.app.account_by_name("security_admin").await.unwrap();
+    assert!(user.is_locked(t.app.now()), "twelve parallel wrong codes must lock the account");
+}
+
+#[tokio::test]
+async fn a_lock_caused_by_someone_else_does_not_end_a_live_session() {
+    let t = TestApp::new().await;
+    let mut owner = t.client();
+    owner.login("bureau_officer", PASSWORD).await;
+    let mut attacker = t.client();
+    for _ in 0..5 {
+        attacker.login("bureau_officer", "Guess#12345").await;
+    }
+    assert!(t.app.account_by_name("bureau_officer").await.unwrap().is_locked(t.app.now()));
+    assert_eq!(owner.get("/account").await.status, StatusCode::OK);
+    // Wrong guesses while locked get the plain message: the lock is revealed only with the right password.
+    let res = attacker.login("bureau_officer", "Guess#12345").await;
+    assert!(res.body.contains("用户名或密码错误"));
+}
+
+#[tokio::test]
+async fn an_enrolled_second_factor_cannot_be_replaced_by_the_session() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.login("inventor", PASSWORD).await;
+    let page = c.get("/account/totp").await;
+    let secret = extract(&page.body, "<code class=\"secret\">", "<").unwrap();
+    let code = totp_code_at(&secret, "inventor", t.app.now()).unwrap();
+    assert_eq!(c.post("/account/totp", &[("secret", &secret), ("code", &code)]).await.status, StatusCode::SEE_OTHER);
+    // A second enrolment with an attacker's secret is refused.
+    let other = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let code = totp_code_at(other, "inventor", t.app.now()).unwrap();
+    let res = c.post("/account/totp", &[("secret", other), ("code", &code)]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("已绑定动态口令"));
+    // A tampered short secret is a form error, not a server error.
+    let res = c.post("/account/totp", &[("secret", "ABC"), ("code", "123456")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_reset_demo_account_must_change_its_password() {
+    let t = TestApp::new().await;
+    let mut secrets = HashMap::new();
+    let mut sys = t.client();
+    sys.login_complete("system_admin", &mut secrets).await;
+    let id = t.user_id("bureau_leader").await;
+    let res = sys.post(&format!("/admin/users/{id}/reset-password"), &[]).await;
+    let temp = extract(&res.body, "临时密码：<code class=\"secret\">", "<").unwrap();
+    let mut u = t.client();
+    assert_eq!(u.login("bureau_leader", &temp).await.location.as_deref(), Some("/account/password"));
+}
+
+#[tokio::test]
+async fn the_return_address_never_leaves_the_site() {
+    let t = TestApp::new().await;
+    for next in ["//evil.example/", "/\t/evil.example", "/\\evil.example", "https://evil.example/", "/\n/evil"] {
+        let mut c = t.client();
+        c.get("/login").await;
+        let res = c.post("/login", &[("username", "county_officer"), ("password", PASSWORD), ("next", next)]).await;
+        assert_eq!(res.location.as_deref(), Some("/"), "next {next:?}");
+    }
+    let mut c = t.client();
+    c.get("/login").await;
+    let res = c.post("/login", &[("username", "county_officer"), ("password", PASSWORD), ("next", "/orgs?q=x")]).await;
+    assert_eq!(res.location.as_deref(), Some("/orgs?q=x"));
+}
+
+#[tokio::test]
+async fn an_organisation_with_members_keeps_its_kind() {
+    let t = TestApp::new().await;
+    let inst = t.org_id(OrgKind::Institution, 0).await;
+    let mut c = t.client();
+    c.login("bureau_officer", PASSWORD).await;
+    c.get(&format!("/orgs/{inst}/edit")).await;
+    let res = c.post(&format!("/orgs/{inst}"), &[("kind", "agency"), ("name", "安康理工学院"), ("active", "on")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("不能更改机构类型"), "{}", res.body);
+    // Deactivating an organisation stops its members from logging in.
+    let res = c
+        .post(
+            &format!("/orgs/{inst}"),
+            &[("kind", "institution"), ("institution_kind", "university"), ("name", "安康理工学院")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = t.client().login("inventor", PASSWORD).await;
+    assert!(res.body.contains("所属机构已停用"));
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_chinese_error_page() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.login("bureau_officer", PASSWORD).await;
+    let res = c.get("/orgs/not-a-number").await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("请求格式不正确"));
+    assert!(res.body.contains("请求编号"));
 }

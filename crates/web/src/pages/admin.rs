@@ -40,9 +40,7 @@ pub struct Pager {
 impl Pager {
     /// Paging for `total` rows; `link(page)` builds a page's address.
     pub fn new(page: u32, total: u64, link: impl Fn(u32) -> String) -> Self {
-        let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE)))
-            .unwrap_or(u32::MAX)
-            .max(1);
+        let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX).max(1);
         let page = page.clamp(1, pages);
         Self {
             page,
@@ -56,6 +54,14 @@ impl Pager {
     /// Rows to skip for a page.
     pub fn offset(page: u32) -> u32 {
         page.max(1).saturating_sub(1).saturating_mul(PAGE_SIZE)
+    }
+
+    /// The page actually shown for a request of `page` when `total` rows match: past the end means the
+    /// last page. `Some` when it differs from the request, so the caller fetches that page instead.
+    pub fn correction(page: u32, total: u64) -> Option<u32> {
+        let last = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX).max(1);
+        let shown = page.clamp(1, last);
+        (shown != page).then_some(shown)
     }
 }
 
@@ -89,9 +95,7 @@ fn status_of(u: &User, now: chrono::DateTime<chrono::Utc>) -> String {
     if u.is_locked(now) {
         s.push(format!(
             "锁定至{}",
-            u.locked_until
-                .map(|t| china_time(t).format("%H:%M").to_string())
-                .unwrap_or_default()
+            u.locked_until.map(|t| china_time(t).format("%H:%M").to_string()).unwrap_or_default()
         ));
     }
     if u.must_change_password && !u.is_demo {
@@ -100,11 +104,7 @@ fn status_of(u: &User, now: chrono::DateTime<chrono::Utc>) -> String {
     if u.requires_totp() && u.totp_secret.is_none() {
         s.push("待绑定动态口令".to_owned());
     }
-    if s.is_empty() {
-        "正常".to_owned()
-    } else {
-        s.join("、")
-    }
+    if s.is_empty() { "正常".to_owned() } else { s.join("、") }
 }
 
 fn user_row(u: &User, now: chrono::DateTime<chrono::Utc>) -> UserRow {
@@ -113,12 +113,7 @@ fn user_row(u: &User, now: chrono::DateTime<chrono::Utc>) -> UserRow {
         username: u.username.clone(),
         display_name: u.display_name.clone(),
         org_name: u.org_name.clone(),
-        roles: u
-            .roles
-            .iter()
-            .map(|r| r.label())
-            .collect::<Vec<_>>()
-            .join("、"),
+        roles: u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
         status: status_of(u, now),
         last_login: u
             .last_login_at
@@ -140,42 +135,27 @@ struct UsersPage {
 }
 
 async fn users_list(state: &AppState, ctx: &Ctx, q: ListQuery, roles_view: bool) -> WebResult {
-    let page = q.page.unwrap_or(1);
-    let filter = UserFilter {
-        text: Some(q.q.clone()),
-        limit: PAGE_SIZE,
-        offset: Pager::offset(page),
-        ..UserFilter::default()
-    };
-    let result = state.app.list_accounts(&ctx.actor, &filter).await?;
-    let base = if roles_view {
-        paths::ADMIN_ROLES
-    } else {
-        paths::ADMIN_USERS
-    };
+    let mut page = q.page.unwrap_or(1);
+    let mut filter =
+        UserFilter { text: Some(q.q.clone()), limit: PAGE_SIZE, offset: Pager::offset(page), ..UserFilter::default() };
+    let mut result = state.app.list_accounts(&ctx.actor, &filter).await?;
+    if let Some(shown) = Pager::correction(page, result.total) {
+        page = shown;
+        filter.offset = Pager::offset(page);
+        result = state.app.list_accounts(&ctx.actor, &filter).await?;
+    }
+    let base = if roles_view { paths::ADMIN_ROLES } else { paths::ADMIN_USERS };
     let qs = crate::guard::urlencode(&q.q);
     Ok(render(&UsersPage {
         chrome: Chrome::new(
             state,
             ctx,
-            if roles_view {
-                "角色授权"
-            } else {
-                "账号管理"
-            },
+            if roles_view { "角色授权" } else { "账号管理" },
             if roles_view { "roles" } else { "users" },
         ),
-        heading: if roles_view {
-            "角色授权"
-        } else {
-            "账号管理"
-        },
+        heading: if roles_view { "角色授权" } else { "账号管理" },
         base,
-        rows: result
-            .users
-            .iter()
-            .map(|u| user_row(u, state.app.now()))
-            .collect(),
+        rows: result.users.iter().map(|u| user_row(u, state.app.now())).collect(),
         pager: Pager::new(page, result.total, |p| format!("{base}?q={qs}&page={p}")),
         q: q.q,
         can_create: !roles_view,
@@ -183,20 +163,12 @@ async fn users_list(state: &AppState, ctx: &Ctx, q: ListQuery, roles_view: bool)
 }
 
 /// Accounts (system administrator).
-pub async fn users(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> WebResult {
+pub async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> WebResult {
     users_list(&state, &ctx, q, false).await
 }
 
 /// Accounts to grant roles to (security administrator).
-pub async fn roles_list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> WebResult {
+pub async fn roles_list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> WebResult {
     users_list(&state, &ctx, q, true).await
 }
 
@@ -253,11 +225,7 @@ async fn faculties_of(state: &AppState, ctx: &Ctx, org_id: i64) -> WebResult<Vec
     if org_id <= 0 {
         return Ok(Vec::new());
     }
-    match state
-        .app
-        .faculty_choices(&ctx.actor, OrgId::new(org_id))
-        .await
-    {
+    match state.app.faculty_choices(&ctx.actor, OrgId::new(org_id)).await {
         Ok(f) => Ok(f),
         Err(ServiceError::NotFound) => Ok(Vec::new()),
         Err(e) => Err(e.into()),
@@ -290,31 +258,18 @@ struct FacultyOptions {
 }
 
 /// The faculty options of an organisation (htmx partial of the account form).
-pub async fn faculty_options(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<FacultyQuery>,
-) -> WebResult {
+pub async fn faculty_options(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FacultyQuery>) -> WebResult {
     let faculties = faculties_of(&state, &ctx, parse_id(&q.org_id).unwrap_or(0)).await?;
-    Ok(render(&FacultyOptions {
-        faculties,
-        selected: 0,
-    }))
+    Ok(render(&FacultyOptions { faculties, selected: 0 }))
 }
 
 /// Creates an account (without roles).
-pub async fn user_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<UserForm>,
-) -> WebResult {
+pub async fn user_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<UserForm>) -> WebResult {
     let new = NewAccount {
         username: f.username.clone(),
         display_name: f.display_name.clone(),
         org_id: parse_id(&f.org_id).map(OrgId::new),
-        faculty_id: parse_id(&f.faculty_id)
-            .filter(|id| *id > 0)
-            .map(FacultyId::new),
+        faculty_id: parse_id(&f.faculty_id).filter(|id| *id > 0).map(FacultyId::new),
         password: f.password.clone(),
     };
     match state.app.create_account(&ctx.actor, &new).await {
@@ -333,12 +288,7 @@ pub async fn user_create(
     }
 }
 
-async fn user_new_invalid(
-    state: &AppState,
-    ctx: &Ctx,
-    f: &UserForm,
-    errors: FieldErrors,
-) -> WebResult {
+async fn user_new_invalid(state: &AppState, ctx: &Ctx, f: &UserForm, errors: FieldErrors) -> WebResult {
     let view = UserFormView::from_form(f);
     let faculties = faculties_of(state, ctx, view.org_id).await?;
     Ok(render_with(
@@ -382,11 +332,7 @@ async fn user_page(
         org_id: u.org_id.get(),
         faculty_id: u.faculty_id.map(FacultyId::get).unwrap_or(0),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(render_with(
         status,
         &UserPage {
@@ -405,11 +351,7 @@ async fn user_page(
 }
 
 /// One account with its actions.
-pub async fn user_detail(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult {
+pub async fn user_detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     user_page(&state, &ctx, UserId::new(id), FieldErrors::new(), None).await
 }
 
@@ -422,57 +364,31 @@ pub async fn user_update(
 ) -> WebResult {
     let id = UserId::new(id);
     let org = parse_id(&f.org_id).map(OrgId::new);
-    let faculty = parse_id(&f.faculty_id)
-        .filter(|v| *v > 0)
-        .map(FacultyId::new);
-    match state
-        .app
-        .update_account(&ctx.actor, id, &f.display_name, org, faculty)
-        .await
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            &paths::admin_user(id),
-            "success",
-            "账号信息已保存。",
-        )),
+    let faculty = parse_id(&f.faculty_id).filter(|v| *v > 0).map(FacultyId::new);
+    match state.app.update_account(&ctx.actor, id, &f.display_name, org, faculty).await {
+        Ok(()) => Ok(redirect_with_flash(&paths::admin_user(id), "success", "账号信息已保存。")),
         Err(ServiceError::Invalid(errors)) => user_page(&state, &ctx, id, errors, None).await,
         Err(e) => Err(e.into()),
     }
 }
 
 /// Disables an account.
-pub async fn user_disable(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult {
+pub async fn user_disable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     set_disabled(state, ctx, id, true).await
 }
 
 /// Re-enables an account.
-pub async fn user_enable(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult {
+pub async fn user_enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     set_disabled(state, ctx, id, false).await
 }
 
 async fn set_disabled(state: AppState, ctx: Ctx, id: i64, disabled: bool) -> WebResult {
     let id = UserId::new(id);
-    match state
-        .app
-        .set_account_disabled(&ctx.actor, id, disabled)
-        .await
-    {
+    match state.app.set_account_disabled(&ctx.actor, id, disabled).await {
         Ok(()) => Ok(redirect_with_flash(
             &paths::admin_user(id),
             "success",
-            if disabled {
-                "账号已停用，其登录会话已结束。"
-            } else {
-                "账号已启用。"
-            },
+            if disabled { "账号已停用，其登录会话已结束。" } else { "账号已启用。" },
         )),
         Err(ServiceError::Invalid(errors)) => user_page(&state, &ctx, id, errors, None).await,
         Err(e) => Err(e.into()),
@@ -480,44 +396,37 @@ async fn set_disabled(state: AppState, ctx: Ctx, id: i64, disabled: bool) -> Web
 }
 
 /// Lifts a lock.
-pub async fn user_unlock(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult {
+pub async fn user_unlock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let id = UserId::new(id);
-    state.app.unlock_account(&ctx.actor, id).await?;
-    Ok(redirect_with_flash(
-        &paths::admin_user(id),
-        "success",
-        "账号已解锁。",
-    ))
+    match state.app.unlock_account(&ctx.actor, id).await {
+        Ok(()) => Ok(redirect_with_flash(&paths::admin_user(id), "success", "账号已解锁。")),
+        Err(ServiceError::Invalid(errors)) => user_page(&state, &ctx, id, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Removes the second factor (lost phone).
-pub async fn user_reset_totp(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult {
+pub async fn user_reset_totp(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let id = UserId::new(id);
-    state.app.reset_account_totp(&ctx.actor, id).await?;
-    Ok(redirect_with_flash(
-        &paths::admin_user(id),
-        "success",
-        "已解除该账号的动态口令，用户下次登录可重新绑定。",
-    ))
+    match state.app.reset_account_totp(&ctx.actor, id).await {
+        Ok(()) => Ok(redirect_with_flash(
+            &paths::admin_user(id),
+            "success",
+            "已解除该账号的动态口令，用户下次登录可重新绑定。",
+        )),
+        Err(ServiceError::Invalid(errors)) => user_page(&state, &ctx, id, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Sets a temporary password and shows it once on this response (never in a redirect or a cookie).
-pub async fn user_reset_password(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> WebResult {
+pub async fn user_reset_password(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let id = UserId::new(id);
-    let password = state.app.reset_password(&ctx.actor, id, None).await?;
-    user_page(&state, &ctx, id, FieldErrors::new(), Some(password)).await
+    match state.app.reset_password(&ctx.actor, id, None).await {
+        Ok(password) => user_page(&state, &ctx, id, FieldErrors::new(), Some(password)).await,
+        Err(ServiceError::Invalid(errors)) => user_page(&state, &ctx, id, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 struct RoleChoice {
@@ -554,19 +463,10 @@ async fn roles_page(
             label: r.label(),
             checked: selected.contains(&r),
             fits: r.fits_org(u.org_kind),
-            permissions: r
-                .permissions()
-                .iter()
-                .map(|p| p.label())
-                .collect::<Vec<_>>()
-                .join("、"),
+            permissions: r.permissions().iter().map(|p| p.label()).collect::<Vec<_>>().join("、"),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(render_with(
         status,
         &RolesPage {
@@ -602,14 +502,8 @@ pub async fn roles_save(
         }
     }
     match state.app.grant_roles(&ctx.actor, id, &roles).await {
-        Ok(()) => Ok(redirect_with_flash(
-            &paths::admin_roles(id),
-            "success",
-            "角色已保存。",
-        )),
-        Err(ServiceError::Invalid(errors)) => {
-            roles_page(&state, &ctx, id, Some(roles), errors).await
-        }
+        Ok(()) => Ok(redirect_with_flash(&paths::admin_roles(id), "success", "角色已保存。")),
+        Err(ServiceError::Invalid(errors)) => roles_page(&state, &ctx, id, Some(roles), errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -630,33 +524,17 @@ struct SystemPage {
 /// Configuration and policy in force (read-only: configuration lives in the file and environment),
 /// and the backup button.
 pub async fn system(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    ctx.actor
-        .authorise(ipbridge_domain::Permission::ManageConfig)?;
+    ctx.actor.authorise(ipbridge_domain::Permission::ManageConfig)?;
     let s = &state.app.settings;
     let p = &state.app.policy;
-    let db_size = std::fs::metadata(state.app.db.path())
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let db_size = state.app.database_size();
     let settings = vec![
-        Fact {
-            label: "版本",
-            value: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-        Fact {
-            label: "监听地址",
-            value: s.server.addr.to_string(),
-        },
-        Fact {
-            label: "数据目录",
-            value: s.server.data_dir.display().to_string(),
-        },
+        Fact { label: "版本", value: env!("CARGO_PKG_VERSION").to_owned() },
+        Fact { label: "监听地址", value: s.server.addr.to_string() },
+        Fact { label: "数据目录", value: s.server.data_dir.display().to_string() },
         Fact {
             label: "数据库文件",
-            value: format!(
-                "{}（{:.1} MB）",
-                state.app.db.path().display(),
-                db_size as f64 / 1_048_576.0
-            ),
+            value: format!("{}（{:.1} MB）", state.app.db.path().display(), db_size as f64 / 1_048_576.0),
         },
         Fact {
             label: "政策文件",
@@ -669,53 +547,24 @@ pub async fn system(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         },
         Fact {
             label: "HTTPS 反向代理",
-            value: if s.server.behind_tls {
-                "是（Cookie 带 Secure 标记）"
-            } else {
-                "否"
-            }
-            .into(),
+            value: if s.server.behind_tls { "是（Cookie 带 Secure 标记）" } else { "否" }.into(),
         },
-        Fact {
-            label: "密码有效期",
-            value: format!("{} 天", s.security.password_max_age_days),
-        },
+        Fact { label: "密码有效期", value: format!("{} 天", s.security.password_max_age_days) },
         Fact {
             label: "登录失败锁定",
-            value: format!(
-                "连续 {} 次，锁定 {} 分钟",
-                s.security.max_failed_logins, s.security.lock_minutes
-            ),
+            value: format!("连续 {} 次，锁定 {} 分钟", s.security.max_failed_logins, s.security.lock_minutes),
         },
         Fact {
             label: "会话空闲超时",
-            value: format!(
-                "{} 分钟（最长 {} 小时）",
-                s.security.idle_timeout_minutes, s.security.max_session_hours
-            ),
+            value: format!("{} 分钟（最长 {} 小时）", s.security.idle_timeout_minutes, s.security.max_session_hours),
         },
     ];
     let policy = vec![
-        Fact {
-            label: "城市",
-            value: format!("{}（{}）", p.city.name, p.city.division_code),
-        },
-        Fact {
-            label: "政策依据",
-            value: format!("{}（{}）", p.document.title, p.document.number),
-        },
-        Fact {
-            label: "措施",
-            value: format!("{} 条", p.measures.len()),
-        },
-        Fact {
-            label: "责任部门",
-            value: format!("{} 个", p.departments.len()),
-        },
-        Fact {
-            label: "县（市、区）及开发区",
-            value: format!("{} 个", p.counties.len()),
-        },
+        Fact { label: "城市", value: format!("{}（{}）", p.city.name, p.city.division_code) },
+        Fact { label: "政策依据", value: format!("{}（{}）", p.document.title, p.document.number) },
+        Fact { label: "措施", value: format!("{} 条", p.measures.len()) },
+        Fact { label: "责任部门", value: format!("{} 个", p.departments.len()) },
+        Fact { label: "县（市、区）及开发区", value: format!("{} 个", p.counties.len()) },
         Fact {
             label: "目标",
             value: p
@@ -726,30 +575,15 @@ pub async fn system(State(state): State<AppState>, ctx: Ctx) -> WebResult {
                 .join("；"),
         },
     ];
-    Ok(render(&SystemPage {
-        chrome: Chrome::new(&state, &ctx, "系统信息", "system"),
-        settings,
-        policy,
-    }))
+    Ok(render(&SystemPage { chrome: Chrome::new(&state, &ctx, "系统信息", "system"), settings, policy }))
 }
 
 /// Writes a consistent backup into the data directory's `backups` folder.
 pub async fn backup(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    let dir = state.app.settings.server.data_dir.join("backups");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::error::WebError::internal(format!("create {}: {e}", dir.display())))?;
-    let file = dir.join(format!(
-        "ipbridge-{}.db",
-        china_time(chrono::Utc::now()).format("%Y%m%d-%H%M%S")
-    ));
-    let size = state.app.backup(&ctx.actor, &file).await?;
+    let (file, size) = state.app.backup_to_data_dir(&ctx.actor).await?;
     Ok(redirect_with_flash(
         paths::ADMIN_SYSTEM,
         "success",
-        &format!(
-            "备份完成：{}（{:.1} MB）",
-            file.display(),
-            size as f64 / 1_048_576.0
-        ),
+        &format!("备份完成：{}（{:.1} MB）", file.display(), size as f64 / 1_048_576.0),
     ))
 }

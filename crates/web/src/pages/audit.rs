@@ -39,9 +39,7 @@ pub struct AuditQuery {
 
 fn local_midnight(d: NaiveDate) -> Option<chrono::DateTime<chrono::Utc>> {
     let tz = chrono::FixedOffset::east_opt(8 * 3600)?;
-    tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-        .single()
-        .map(|t| t.to_utc())
+    tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single().map(|t| t.to_utc())
 }
 
 impl AuditQuery {
@@ -51,17 +49,11 @@ impl AuditQuery {
                 "" => Ok(None),
                 t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
                     .map(Some)
-                    .map_err(|_| {
-                        WebError::invalid(format!(
-                            "{what}“{t}”不是有效日期，应为 2026-11-26 这样的格式"
-                        ))
-                    }),
+                    .map_err(|_| WebError::invalid(format!("{what}“{t}”不是有效日期，应为 2026-11-26 这样的格式"))),
             }
         };
         let from = day(&self.from, "开始日期")?.and_then(local_midnight);
-        let until = day(&self.to, "结束日期")?
-            .and_then(|d| d.succ_opt())
-            .and_then(local_midnight);
+        let until = day(&self.to, "结束日期")?.and_then(|d| d.succ_opt()).and_then(local_midnight);
         Ok(AuditFilter {
             from,
             until,
@@ -115,15 +107,16 @@ struct AuditPage {
 }
 
 /// The audit log with filters.
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<AuditQuery>,
-) -> WebResult {
-    let page_no = q.page.unwrap_or(1);
+pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> WebResult {
+    let mut page_no = q.page.unwrap_or(1);
     let mut filter = q.filter()?;
     filter.offset = Pager::offset(page_no);
-    let result = state.app.audit_page(&ctx.actor, &filter).await?;
+    let mut result = state.app.audit_page(&ctx.actor, &filter).await?;
+    if let Some(shown) = Pager::correction(page_no, result.total) {
+        page_no = shown;
+        filter.offset = Pager::offset(page_no);
+        result = state.app.audit_page(&ctx.actor, &filter).await?;
+    }
     let qs = q.query_string();
     let rows = result
         .records
@@ -157,36 +150,21 @@ pub async fn page(
         actions: Action::ALL.iter().map(|a| (a.code(), a.label())).collect(),
         outcomes: Outcome::ALL.iter().map(|o| (o.code(), o.label())).collect(),
         rows,
-        pager: Pager::new(page_no, result.total, |p| {
-            format!("{}?{qs}&page={p}", paths::ADMIN_AUDIT)
-        }),
+        pager: Pager::new(page_no, result.total, |p| format!("{}?{qs}&page={p}", paths::ADMIN_AUDIT)),
         export_href: format!("{}?{qs}", paths::ADMIN_AUDIT_EXPORT),
         q,
     }))
 }
 
 /// The filtered log as an xlsx file.
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<AuditQuery>,
-) -> WebResult {
+pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> WebResult {
     let filter = q.filter()?;
     let bytes = state.app.audit_export(&ctx.actor, &filter).await?;
-    let name = format!(
-        "audit-{}.xlsx",
-        china_time(chrono::Utc::now()).format("%Y%m%d-%H%M%S")
-    );
+    let name = format!("audit-{}.xlsx", china_time(chrono::Utc::now()).format("%Y%m%d-%H%M%S"));
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
         bytes,
     )

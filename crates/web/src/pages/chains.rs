@@ -23,8 +23,7 @@ struct ChainsPage {
 
 /// The chain list.
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    ctx.actor
-        .authorise(ipbridge_domain::Permission::ManageChains)?;
+    ctx.actor.authorise(ipbridge_domain::Permission::ManageChains)?;
     Ok(render(&ChainsPage {
         chrome: Chrome::new(&state, &ctx, "重点产业链", "chains"),
         chains: state.app.chains().await?,
@@ -80,80 +79,34 @@ fn page(
     form: ChainForm,
     errors: FieldErrors,
 ) -> axum::response::Response {
-    let heading = if is_new {
-        "新增产业链".to_owned()
-    } else {
-        format!("编辑产业链：{}", form.name)
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let heading = if is_new { "新增产业链".to_owned() } else { format!("编辑产业链：{}", form.name) };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render_with(
         status,
-        &ChainFormPage {
-            chrome: Chrome::new(state, ctx, &heading, "chains"),
-            heading,
-            action,
-            is_new,
-            form,
-            errors,
-        },
+        &ChainFormPage { chrome: Chrome::new(state, ctx, &heading, "chains"), heading, action, is_new, form, errors },
     )
 }
 
 fn conflict(c: ipbridge_service::Conflict) -> FieldErrors {
     let mut e = FieldErrors::new();
-    let field = if matches!(c, ipbridge_service::Conflict::ChainCode) {
-        "code"
-    } else {
-        "name"
-    };
+    let field = if matches!(c, ipbridge_service::Conflict::ChainCode) { "code" } else { "name" };
     e.add(field, c.to_string());
     e
 }
 
 /// New chain form.
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    let form = ChainForm {
-        active: true,
-        ..ChainForm::default()
-    };
-    Ok(page(
-        &state,
-        &ctx,
-        paths::CHAINS.into(),
-        true,
-        form,
-        FieldErrors::new(),
-    ))
+    let form = ChainForm { active: true, ..ChainForm::default() };
+    Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, FieldErrors::new()))
 }
 
 /// Creates a chain.
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(input): Form<ChainInput>,
-) -> WebResult {
+pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<ChainInput>) -> WebResult {
     let form = input.into_form();
     match state.app.create_chain(&ctx.actor, &form).await {
-        Ok(_) => Ok(redirect_with_flash(
-            paths::CHAINS,
-            "success",
-            "产业链已新增。",
-        )),
-        Err(ServiceError::Invalid(e)) => {
-            Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, e))
-        }
-        Err(ServiceError::Conflict(c)) => Ok(page(
-            &state,
-            &ctx,
-            paths::CHAINS.into(),
-            true,
-            form,
-            conflict(c),
-        )),
+        Ok(_) => Ok(redirect_with_flash(paths::CHAINS, "success", "产业链已新增。")),
+        Err(ServiceError::Invalid(e)) => Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, e)),
+        Err(ServiceError::Conflict(c)) => Ok(page(&state, &ctx, paths::CHAINS.into(), true, form, conflict(c))),
         Err(e) => Err(e.into()),
     }
 }
@@ -161,14 +114,7 @@ pub async fn create(
 /// Edit form.
 pub async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let chain = state.app.chain(&ctx.actor, id).await?;
-    Ok(page(
-        &state,
-        &ctx,
-        paths::chain(id),
-        false,
-        ChainForm::from_chain(&chain),
-        FieldErrors::new(),
-    ))
+    Ok(page(&state, &ctx, paths::chain(id), false, ChainForm::from_chain(&chain), FieldErrors::new()))
 }
 
 /// Saves a chain.
@@ -180,23 +126,12 @@ pub async fn update(
 ) -> WebResult {
     let mut form = input.into_form();
     match state.app.update_chain(&ctx.actor, id, &form).await {
-        Ok(()) => Ok(redirect_with_flash(
-            paths::CHAINS,
-            "success",
-            "产业链已保存。",
-        )),
+        Ok(()) => Ok(redirect_with_flash(paths::CHAINS, "success", "产业链已保存。")),
         Err(ServiceError::Invalid(e)) => {
             form.code = state.app.chain(&ctx.actor, id).await?.code;
             Ok(page(&state, &ctx, paths::chain(id), false, form, e))
         }
-        Err(ServiceError::Conflict(c)) => Ok(page(
-            &state,
-            &ctx,
-            paths::chain(id),
-            false,
-            form,
-            conflict(c),
-        )),
+        Err(ServiceError::Conflict(c)) => Ok(page(&state, &ctx, paths::chain(id), false, form, conflict(c))),
         Err(e) => Err(e.into()),
     }
 }

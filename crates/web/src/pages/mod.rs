@@ -79,11 +79,7 @@ pub struct Chrome {
 }
 
 fn item(key: &str, href: &str, label: &str) -> NavItem {
-    NavItem {
-        key: key.to_owned(),
-        href: href.to_owned(),
-        label: label.to_owned(),
-    }
+    NavItem { key: key.to_owned(), href: href.to_owned(), label: label.to_owned() }
 }
 
 impl Chrome {
@@ -108,16 +104,9 @@ impl Chrome {
                     .collect();
                 if items.is_empty() && !g.text.is_empty() {
                     // The closing part (跟踪督办) has no numbered measure, only its paragraph.
-                    items.push(item(
-                        &format!("group-{}", g.number),
-                        &format!("/#group-{}", g.number),
-                        &g.title,
-                    ));
+                    items.push(item(&format!("group-{}", g.number), &format!("/#group-{}", g.number), &g.title));
                 }
-                NavGroup {
-                    title: g.nav_title.clone(),
-                    items,
-                }
+                NavGroup { title: g.nav_title.clone(), items }
             })
             .filter(|g| !g.items.is_empty())
             .collect();
@@ -126,11 +115,7 @@ impl Chrome {
             admin.push(item(
                 "orgs",
                 crate::paths::ORGS,
-                if ctx.can(Permission::ViewAllOrgs) {
-                    "机构管理"
-                } else {
-                    "本单位"
-                },
+                if ctx.can(Permission::ViewAllOrgs) { "机构管理" } else { "本单位" },
             ));
         }
         if ctx.can(Permission::ManageChains) {
@@ -149,10 +134,7 @@ impl Chrome {
             admin.push(item("system", crate::paths::ADMIN_SYSTEM, "系统信息"));
         }
         if !admin.is_empty() {
-            nav.push(NavGroup {
-                title: "平台管理".into(),
-                items: admin,
-            });
+            nav.push(NavGroup { title: "平台管理".into(), items: admin });
         }
         Self {
             title: title.to_owned(),
@@ -162,13 +144,7 @@ impl Chrome {
             user: ctx.user().map(|s| ChromeUser {
                 display_name: s.user.display_name.clone(),
                 org_name: s.user.org_name.clone(),
-                roles: s
-                    .user
-                    .roles
-                    .iter()
-                    .map(|r| r.label())
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                roles: s.user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
             }),
             pending: ctx.session.as_ref().is_some_and(|s| !s.is_complete()),
             nav,
@@ -226,11 +202,9 @@ pub fn render_error_page(state: &AppState, ctx: &Ctx, code: ErrorCode, message: 
         heading,
         message: message.to_owned(),
         code: code.code(),
-        show_login: ctx.session.is_none()
-            && matches!(code, ErrorCode::Unauthenticated | ErrorCode::Forbidden),
+        show_login: ctx.session.is_none() && matches!(code, ErrorCode::Unauthenticated | ErrorCode::Forbidden),
     };
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     render_with(status, &page)
 }
 
@@ -274,12 +248,7 @@ struct HomePage {
 /// The home page: the city's measures with their responsible departments.
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let policy = &state.app.policy;
-    let dept = |code: &str| {
-        policy
-            .department(code)
-            .map(|d| d.name.clone())
-            .unwrap_or_else(|| code.to_owned())
-    };
+    let dept = |code: &str| policy.department(code).map(|d| d.name.clone()).unwrap_or_else(|| code.to_owned());
     let groups = policy
         .measure_groups
         .iter()
@@ -294,12 +263,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
                     title: m.title.clone(),
                     text: m.text.clone(),
                     lead: m.lead_department().map(dept).unwrap_or_default(),
-                    co: m
-                        .co_departments()
-                        .iter()
-                        .map(|c| dept(c))
-                        .collect::<Vec<_>>()
-                        .join("、"),
+                    co: m.co_departments().iter().map(|c| dept(c)).collect::<Vec<_>>().join("、"),
                     counties: m.counties_implement,
                 })
                 .collect(),
@@ -307,21 +271,11 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         .collect();
     let last_login = ctx.user().and_then(|s| {
         s.user.last_login_at.map(|t| {
-            format!(
-                "{}，来自 {}",
-                china_time(t).format("%Y-%m-%d %H:%M"),
-                s.user.last_login_ip.clone().unwrap_or_default()
-            )
+            let (time, place) = login_time_and_place(t, s.user.last_login_ip.as_deref().unwrap_or(""));
+            format!("{time}，来自 {place}")
         })
     });
-    let chains = state
-        .app
-        .chains()
-        .await?
-        .into_iter()
-        .filter(|c| c.active)
-        .map(|c| c.name)
-        .collect();
+    let chains = state.app.chains().await?.into_iter().filter(|c| c.active).map(|c| c.name).collect();
     let page = HomePage {
         chrome: Chrome::new(&state, &ctx, "首页", "home"),
         document_title: policy.document.title.clone(),
@@ -345,6 +299,12 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     Ok(render(&page))
 }
 
+/// A login's local time and place (client address) as pages show them.
+pub fn login_time_and_place(at: chrono::DateTime<chrono::Utc>, ip: &str) -> (String, String) {
+    let place = if ip.is_empty() || ip == "unknown" { "未知".to_owned() } else { ip.to_owned() };
+    (china_time(at).format("%Y-%m-%d %H:%M").to_string(), place)
+}
+
 /// 30000 → "30,000".
 fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -360,11 +320,7 @@ fn thousands(n: u64) -> String {
 
 /// The 404 page for any path no route matches (no route, so no guard: an anonymous layout).
 pub async fn not_found(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
     let ctx = Ctx {
         actor: ipbridge_service::Actor::anonymous("unknown", request_id.clone()),
         session: None,
@@ -373,12 +329,7 @@ pub async fn not_found(State(state): State<AppState>, headers: axum::http::Heade
         flash: None,
         path: String::new(),
     };
-    render_error_page(
-        &state,
-        &ctx,
-        ErrorCode::NotFound,
-        "您访问的页面不存在，请检查地址是否正确",
-    )
+    render_error_page(&state, &ctx, ErrorCode::NotFound, "您访问的页面不存在，请检查地址是否正确")
 }
 
 /// Liveness probe for load balancers and monitoring.

@@ -55,9 +55,7 @@ struct OrgsPage {
 }
 
 fn county_name(state: &AppState, code: Option<&str>) -> String {
-    code.and_then(|c| state.app.policy.county(c))
-        .map(|c| c.name.clone())
-        .unwrap_or_default()
+    code.and_then(|c| state.app.policy.county(c)).map(|c| c.name.clone()).unwrap_or_default()
 }
 
 fn kind_label(o: &Org) -> String {
@@ -69,8 +67,8 @@ fn kind_label(o: &Org) -> String {
 
 /// The organisation register (the bureau sees all; others see their own).
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OrgQuery>) -> WebResult {
-    let page = q.page.unwrap_or(1);
-    let filter = OrgFilter {
+    let mut page = q.page.unwrap_or(1);
+    let mut filter = OrgFilter {
         kind: q.kind.parse::<OrgKind>().ok(),
         text: Some(q.q.clone()),
         county_code: Some(q.county.clone()).filter(|c| !c.is_empty()),
@@ -78,7 +76,12 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OrgQu
         limit: PAGE_SIZE,
         offset: Pager::offset(page),
     };
-    let result = state.app.list_orgs(&ctx.actor, &filter).await?;
+    let mut result = state.app.list_orgs(&ctx.actor, &filter).await?;
+    if let Some(shown) = Pager::correction(page, result.total) {
+        page = shown;
+        filter.offset = Pager::offset(page);
+        result = state.app.list_orgs(&ctx.actor, &filter).await?;
+    }
     let link = format!(
         "{}?q={}&kind={}&county={}",
         paths::ORGS,
@@ -93,11 +96,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OrgQu
             id: o.id,
             name: o.name.clone(),
             kind: kind_label(o),
-            credit_code: o
-                .credit_code
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
+            credit_code: o.credit_code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
             county: county_name(&state, o.county_code.as_deref()),
             active: o.active,
         })
@@ -176,11 +175,7 @@ fn form_page(
     form: OrgForm,
     errors: FieldErrors,
 ) -> axum::response::Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render_with(
         status,
         &OrgFormPage {
@@ -189,10 +184,7 @@ fn form_page(
             action,
             form,
             kinds: OrgKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
-            institution_kinds: InstitutionKind::ALL
-                .iter()
-                .map(|k| (k.code(), k.label()))
-                .collect(),
+            institution_kinds: InstitutionKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
             counties: state.app.policy.counties.clone(),
             departments: state.app.policy.departments.clone(),
             errors,
@@ -212,49 +204,21 @@ fn conflict_errors(c: ipbridge_service::Conflict) -> FieldErrors {
 
 /// The new organisation form.
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    let form = OrgForm {
-        active: true,
-        ..OrgForm::default()
-    };
-    Ok(form_page(
-        &state,
-        &ctx,
-        "新建机构".into(),
-        paths::ORGS.into(),
-        form,
-        FieldErrors::new(),
-    ))
+    let form = OrgForm { active: true, ..OrgForm::default() };
+    Ok(form_page(&state, &ctx, "新建机构".into(), paths::ORGS.into(), form, FieldErrors::new()))
 }
 
 /// Creates an organisation.
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(input): Form<OrgFormInput>,
-) -> WebResult {
+pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<OrgFormInput>) -> WebResult {
     let form = input.into_form();
     match state.app.create_org(&ctx.actor, &form).await {
-        Ok(id) => Ok(redirect_with_flash(
-            &paths::org(id),
-            "success",
-            "机构已创建。",
-        )),
-        Err(ServiceError::Invalid(errors)) => Ok(form_page(
-            &state,
-            &ctx,
-            "新建机构".into(),
-            paths::ORGS.into(),
-            form,
-            errors,
-        )),
-        Err(ServiceError::Conflict(c)) => Ok(form_page(
-            &state,
-            &ctx,
-            "新建机构".into(),
-            paths::ORGS.into(),
-            form,
-            conflict_errors(c),
-        )),
+        Ok(id) => Ok(redirect_with_flash(&paths::org(id), "success", "机构已创建。")),
+        Err(ServiceError::Invalid(errors)) => {
+            Ok(form_page(&state, &ctx, "新建机构".into(), paths::ORGS.into(), form, errors))
+        }
+        Err(ServiceError::Conflict(c)) => {
+            Ok(form_page(&state, &ctx, "新建机构".into(), paths::ORGS.into(), form, conflict_errors(c)))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -277,11 +241,7 @@ async fn org_page(state: &AppState, ctx: &Ctx, id: OrgId, errors: FieldErrors) -
     let (org, faculties) = state.app.org(&ctx.actor, id).await?;
     let own = ctx.user().is_some_and(|s| s.user.org_id == id);
     let can_edit = ctx.can(Permission::ManageOrgs);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(render_with(
         status,
         &OrgPage {
@@ -330,32 +290,12 @@ pub async fn update(
 ) -> WebResult {
     let form = input.into_form();
     let heading = format!("编辑机构：{}", form.name);
-    match state
-        .app
-        .update_org(&ctx.actor, OrgId::new(id), &form)
-        .await
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            &paths::org(id),
-            "success",
-            "机构信息已保存。",
-        )),
-        Err(ServiceError::Invalid(errors)) => Ok(form_page(
-            &state,
-            &ctx,
-            heading,
-            paths::org(id),
-            form,
-            errors,
-        )),
-        Err(ServiceError::Conflict(c)) => Ok(form_page(
-            &state,
-            &ctx,
-            heading,
-            paths::org(id),
-            form,
-            conflict_errors(c),
-        )),
+    match state.app.update_org(&ctx.actor, OrgId::new(id), &form).await {
+        Ok(()) => Ok(redirect_with_flash(&paths::org(id), "success", "机构信息已保存。")),
+        Err(ServiceError::Invalid(errors)) => Ok(form_page(&state, &ctx, heading, paths::org(id), form, errors)),
+        Err(ServiceError::Conflict(c)) => {
+            Ok(form_page(&state, &ctx, heading, paths::org(id), form, conflict_errors(c)))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -376,15 +316,8 @@ pub async fn update_contact(
     Path(id): Path<i64>,
     Form(f): Form<ContactForm>,
 ) -> WebResult {
-    state
-        .app
-        .update_own_org_contact(&ctx.actor, OrgId::new(id), &f.contact_name, &f.address)
-        .await?;
-    Ok(redirect_with_flash(
-        &paths::org(id),
-        "success",
-        "联系信息已保存。",
-    ))
+    state.app.update_own_org_contact(&ctx.actor, OrgId::new(id), &f.contact_name, &f.address).await?;
+    Ok(redirect_with_flash(&paths::org(id), "success", "联系信息已保存。"))
 }
 
 /// A faculty name as posted.
@@ -403,11 +336,7 @@ pub async fn add_faculty(
 ) -> WebResult {
     let org = OrgId::new(id);
     match state.app.add_faculty(&ctx.actor, org, &f.name).await {
-        Ok(_) => Ok(redirect_with_flash(
-            &paths::org(id),
-            "success",
-            "院系已添加。",
-        )),
+        Ok(_) => Ok(redirect_with_flash(&paths::org(id), "success", "院系已添加。")),
         Err(ServiceError::Invalid(errors)) => org_page(&state, &ctx, org, errors).await,
         Err(ServiceError::Conflict(c)) => {
             let mut e = FieldErrors::new();
@@ -426,20 +355,8 @@ pub async fn rename_faculty(
     Form(f): Form<FacultyForm>,
 ) -> WebResult {
     let org = OrgId::new(id);
-    let (_, faculties) = state.app.org(&ctx.actor, org).await?;
-    if !faculties.iter().any(|x| x.id.get() == faculty) {
-        return Err(ServiceError::NotFound.into());
-    }
-    match state
-        .app
-        .rename_faculty(&ctx.actor, FacultyId::new(faculty), &f.name)
-        .await
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            &paths::org(id),
-            "success",
-            "院系名称已修改。",
-        )),
+    match state.app.rename_faculty(&ctx.actor, org, FacultyId::new(faculty), &f.name).await {
+        Ok(()) => Ok(redirect_with_flash(&paths::org(id), "success", "院系名称已修改。")),
         Err(ServiceError::Invalid(errors)) => org_page(&state, &ctx, org, errors).await,
         Err(ServiceError::Conflict(c)) => {
             let mut e = FieldErrors::new();
