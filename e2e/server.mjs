@@ -78,29 +78,36 @@ async function waitHealthy(base, child, output, timeoutMs = 30_000) {
  * stops it after them. Returns an object whose `base` (e.g. http://127.0.0.1:PORT) is set once started.
  */
 export function usePlatform() {
+  // Checked when the test file loads, so a missing binary fails the file at once with this message.
+  const bin = platformBinary();
   const server = { base: '', dir: '', child: null };
   let log = '';
+  let starting = Promise.resolve();
 
   before(async () => {
-    const bin = platformBinary();
-    const port = await freePort();
-    server.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipbridge-e2e-'));
-    server.base = `http://127.0.0.1:${port}`;
-    const child = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--data-dir', server.dir], {
-      env: { ...process.env, IPBRIDGE_DEMO_PASSWORD: DEMO_PASSWORD, IPBRIDGE_LOG: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.child = child;
-    const keep = (chunk) => {
-      log += chunk.toString();
-      if (log.length > 20_000) log = log.slice(-20_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    await waitHealthy(server.base, child, () => log);
+    starting = (async () => {
+      const port = await freePort();
+      server.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipbridge-e2e-'));
+      server.base = `http://127.0.0.1:${port}`;
+      const child = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--data-dir', server.dir], {
+        env: { ...process.env, IPBRIDGE_DEMO_PASSWORD: DEMO_PASSWORD, IPBRIDGE_LOG: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      server.child = child;
+      const keep = (chunk) => {
+        log += chunk.toString();
+        if (log.length > 20_000) log = log.slice(-20_000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      await waitHealthy(server.base, child, () => log);
+    })();
+    await starting;
   });
 
   after(async () => {
+    // node:test may run after-hooks while a failed file's before-hooks are still running: wait for them.
+    await starting.catch(() => {});
     const child = server.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -127,8 +134,9 @@ export function usePlatform() {
 /** Launches the system Chromium headless, closed after the file's tests. Returns a holder with `browser`. */
 export function useBrowser() {
   const holder = { browser: null };
+  let launching = Promise.resolve(null);
   before(async () => {
-    holder.browser = await chromium.launch({
+    launching = chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       headless: true,
       args: [
@@ -141,9 +149,12 @@ export function useBrowser() {
         '--no-first-run',
       ],
     });
+    holder.browser = await launching;
   });
   after(async () => {
-    await holder.browser?.close();
+    // As above: the launch may still be under way when a failed file is torn down.
+    const browser = await launching.catch(() => null);
+    await browser?.close();
   });
   return holder;
 }
