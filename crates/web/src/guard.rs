@@ -245,16 +245,7 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         }
         Decision::Step(step) => Redirect::to(step).into_response(),
         Decision::Deny => {
-            let _ = state
-                .app
-                .record(actor.audit(
-                    Action::AccessDenied,
-                    "route",
-                    &path,
-                    Outcome::Denied,
-                    json!({"method": method.as_str()}),
-                ))
-                .await;
+            record_access_denied(&state, &actor, &path, &method).await;
             render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message())
         }
     };
@@ -269,16 +260,7 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
     }
     if let Some(marker) = res.extensions().get::<ErrorMarker>().cloned() {
         if marker.code == ErrorCode::Forbidden {
-            let _ = state
-                .app
-                .record(actor.audit(
-                    Action::AccessDenied,
-                    "route",
-                    &path,
-                    Outcome::Denied,
-                    json!({"method": method.as_str()}),
-                ))
-                .await;
+            record_access_denied(&state, &actor, &path, &method).await;
         }
         res = render_error_page(&state, &ctx, marker.code, &marker.message);
     }
@@ -292,6 +274,14 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         set_cookie(&mut res, &removal(&state, FLASH_COOKIE));
     }
     res
+}
+
+/// Audits a refused request; a failure to audit is logged, and the refusal stands either way.
+async fn record_access_denied(state: &AppState, actor: &Actor, path: &str, method: &Method) {
+    let entry = actor.audit(Action::AccessDenied, "route", path, Outcome::Denied, json!({"method": method.as_str()}));
+    if let Err(e) = state.app.record(entry).await {
+        error!(error = %e, "could not audit a refused request");
+    }
 }
 
 fn is_plain_text(res: &Response) -> bool {

@@ -327,6 +327,26 @@ pub struct FacultyForm {
     name: String,
 }
 
+/// After a faculty change: back to the organisation with a message, or its page with the form's error.
+async fn after_faculty_change<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    org: OrgId,
+    result: Result<T, ServiceError>,
+    done: &str,
+) -> WebResult {
+    match result {
+        Ok(_) => Ok(redirect_with_flash(&paths::org(org), "success", done)),
+        Err(ServiceError::Invalid(errors)) => org_page(state, ctx, org, errors).await,
+        Err(ServiceError::Conflict(c)) => {
+            let mut e = FieldErrors::new();
+            e.add("name", c.to_string());
+            org_page(state, ctx, org, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Adds a faculty.
 pub async fn add_faculty(
     State(state): State<AppState>,
@@ -335,16 +355,8 @@ pub async fn add_faculty(
     Form(f): Form<FacultyForm>,
 ) -> WebResult {
     let org = OrgId::new(id);
-    match state.app.add_faculty(&ctx.actor, org, &f.name).await {
-        Ok(_) => Ok(redirect_with_flash(&paths::org(id), "success", "院系已添加。")),
-        Err(ServiceError::Invalid(errors)) => org_page(&state, &ctx, org, errors).await,
-        Err(ServiceError::Conflict(c)) => {
-            let mut e = FieldErrors::new();
-            e.add("name", c.to_string());
-            org_page(&state, &ctx, org, e).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = state.app.add_faculty(&ctx.actor, org, &f.name).await;
+    after_faculty_change(&state, &ctx, org, result, "院系已添加。").await
 }
 
 /// Renames a faculty.
@@ -355,14 +367,6 @@ pub async fn rename_faculty(
     Form(f): Form<FacultyForm>,
 ) -> WebResult {
     let org = OrgId::new(id);
-    match state.app.rename_faculty(&ctx.actor, org, FacultyId::new(faculty), &f.name).await {
-        Ok(()) => Ok(redirect_with_flash(&paths::org(id), "success", "院系名称已修改。")),
-        Err(ServiceError::Invalid(errors)) => org_page(&state, &ctx, org, errors).await,
-        Err(ServiceError::Conflict(c)) => {
-            let mut e = FieldErrors::new();
-            e.add("name", c.to_string());
-            org_page(&state, &ctx, org, e).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = state.app.rename_faculty(&ctx.actor, org, FacultyId::new(faculty), &f.name).await;
+    after_faculty_change(&state, &ctx, org, result, "院系名称已修改。").await
 }
