@@ -64,6 +64,16 @@ enum Command {
         /// The backup file.
         file: PathBuf,
     },
+    /// Import patents or organisations from xlsx, csv (UTF-8 or GBK) or JSONL files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Reference data (IPC scheme, strategic-emerging-industry concordance).
+    Reference {
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
     /// Print the commented example configuration.
     DefaultConfig,
     /// The city's policy file.
@@ -106,6 +116,68 @@ enum UserCommand {
     },
     /// List accounts.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Patent records (CNIPA export, commercial databases, the platform's template, JSONL).
+    Patents {
+        /// The file.
+        file: PathBuf,
+        /// File format (default: detected from the content).
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+        format: FormatArg,
+        /// Where to write the rejected rows (original columns plus 错误原因) when there are any.
+        #[arg(long, value_name = "OUT.xlsx")]
+        report: Option<PathBuf>,
+    },
+    /// Organisations (name, kind, credit code, county, contact).
+    Orgs {
+        /// The file.
+        file: PathBuf,
+        /// File format (default: detected from the content).
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+        format: FormatArg,
+        /// Where to write the rejected rows when there are any.
+        #[arg(long, value_name = "OUT.xlsx")]
+        report: Option<PathBuf>,
+    },
+}
+
+/// `--format` of the import commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    /// Detect from the content.
+    Auto,
+    /// Excel workbook.
+    Xlsx,
+    /// Comma-, tab- or semicolon-separated text, UTF-8 or GB18030/GBK.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl FormatArg {
+    fn format(self) -> Option<ipbridge_ingest::Format> {
+        match self {
+            FormatArg::Auto => None,
+            FormatArg::Xlsx => Some(ipbridge_ingest::Format::Xlsx),
+            FormatArg::Csv => Some(ipbridge_ingest::Format::Csv),
+            FormatArg::Jsonl => Some(ipbridge_ingest::Format::Jsonl),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ReferenceCommand {
+    /// Load the IPC scheme and the IPC → strategic-emerging-industry concordance from a folder laid out like
+    /// shared/data (ipc/ipc_2026_01_zh.csv, ipc/ipc_2020_en.csv, sei/sei_categories_2018.csv,
+    /// sei/ipc_sei_concordance.jsonl).
+    Load {
+        /// The folder.
+        #[arg(default_value = "../shared/data")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +308,19 @@ async fn run_async(cli: Cli, settings: Settings) -> Result<ExitCode> {
             println!("backup written: {} ({size} bytes)", out.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import { command } => import(settings, command).await,
+        Command::Reference { command: ReferenceCommand::Load { dir } } => {
+            let app = open(settings).await?;
+            let r = app.load_reference(&Actor::cli(), &dir).await.map_err(invalid_message)?;
+            println!(
+                "reference data loaded from {}: {} IPC titles, {} SEI categories, {} IPC → SEI mappings",
+                dir.display(),
+                r.ipc_titles,
+                r.sei_categories,
+                r.mappings
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Restore { file } => {
             let report = ipbridge_service::maintenance::restore(&settings.server.data_dir, &file).await?;
             println!("restored {} into {}", file.display(), settings.server.data_dir.display());
@@ -270,6 +355,17 @@ async fn serve(settings: Settings, demo: bool) -> Result<ExitCode> {
                     println!("  {:<20} {:<24} {}  [{}]", a.username, shown, a.role.label(), a.org_name);
                 }
                 println!("系统、安全、审计管理员首次登录须绑定动态口令（TOTP）。");
+                // Reference data makes the patent pages show IPC titles; it ships beside the project, not in it.
+                let shared = Path::new("../shared/data");
+                if shared.join("ipc").is_dir() {
+                    match app.load_reference(&Actor::cli(), shared).await {
+                        Ok(r) => println!(
+                            "已加载参考数据：{} 条 IPC 分类名称，{} 条战略性新兴产业对照",
+                            r.ipc_titles, r.mappings
+                        ),
+                        Err(e) => tracing::warn!(error = %e, "reference data not loaded"),
+                    }
+                }
             }
             Ok(None) => println!("数据目录已有数据，未生成演示数据 / data directory not empty: demo data not added"),
             Err(ServiceError::Invalid(e)) => {
@@ -412,6 +508,79 @@ async fn user(settings: Settings, command: UserCommand) -> Result<ExitCode> {
                 );
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on a terminal, nothing otherwise (logs and pipes stay clean).
+fn progress_bar() -> indicatif::ProgressBar {
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 行 {per_sec} 剩余 {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// `ipbridge import …`: exits non-zero only when the file cannot be read at all; rejected rows are
+/// reported (and written to `--report`), not failures.
+async fn import(settings: Settings, command: ImportCommand) -> Result<ExitCode> {
+    let app = open(settings).await?;
+    let actor = Actor::cli();
+    let (file, format, report, patents) = match command {
+        ImportCommand::Patents { file, format, report } => (file, format, report, true),
+        ImportCommand::Orgs { file, format, report } => (file, format, report, false),
+    };
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let bar = progress_bar();
+    let progress = {
+        let bar = bar.clone();
+        move |c: &ipbridge_service::ImportCounts| {
+            bar.set_length(c.total);
+            bar.set_position(c.read);
+        }
+    };
+    let result = if patents {
+        let id = app.begin_patent_import(&actor, &name, &bytes).await.map_err(invalid_message)?;
+        app.run_patent_import(&actor, id, &name, bytes, format.format(), &progress).await
+    } else {
+        app.import_orgs(&actor, &name, bytes, format.format(), &progress).await
+    };
+    bar.finish_and_clear();
+    let run = match result {
+        Ok(run) => run,
+        Err(ServiceError::Invalid(e)) => {
+            eprintln!(
+                "无法导入 {}：{}",
+                file.display(),
+                e.0.values().flatten().cloned().collect::<Vec<_>>().join("；")
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let c = run.counts;
+    println!(
+        "{}: read {} = inserted {} + updated {} + unchanged {} + rejected {} (import #{})",
+        file.display(),
+        c.read,
+        c.inserted,
+        c.updated,
+        c.unchanged,
+        c.rejected,
+        run.id
+    );
+    println!("{}", run.message);
+    if c.rejected > 0 {
+        let (report_name, bytes) = app.import_report(&actor, run.id).await?;
+        let out = report.unwrap_or_else(|| PathBuf::from(&report_name));
+        std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+        println!("rejected rows with their reasons: {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

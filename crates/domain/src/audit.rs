@@ -104,6 +104,13 @@ actions! {
     Restore => "system.restore", "恢复";
     DemoSeed => "system.demo_seed", "生成演示数据";
     ServerKeyCreate => "system.server_key", "生成服务器密钥";
+    ImportStart => "import.start", "开始导入";
+    ImportFinish => "import.finish", "完成导入";
+    PatentImport => "patent.import", "导入专利记录";
+    ApplicantLink => "applicant.link", "关联申请人与机构";
+    ReferenceLoad => "reference.load", "加载参考数据";
+    ImportReportDownload => "import.report_download", "下载导入错误报告";
+    ListExport => "list.export", "导出列表";
 }
 
 /// One audit record as it is hashed. Optional fields hash as empty strings.

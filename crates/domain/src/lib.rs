@@ -4,9 +4,11 @@
 pub mod account;
 pub mod audit;
 pub mod credit_code;
+pub mod ids;
 pub mod money;
 pub mod org;
 pub mod password;
+pub mod patent;
 pub mod permission;
 pub mod policy;
 

@@ -62,11 +62,17 @@ pub enum Permission {
     ManageChains,
     /// Edit one's own organisation's profile and faculties.
     ManageOwnOrg,
+    /// Import patent records of any holder, and organisations.
+    ImportAnyPatents,
+    /// Import the patents one's own organisation holds.
+    ImportOwnPatents,
+    /// Link unmatched applicant names to organisations.
+    ReviewApplicants,
 }
 
 impl Permission {
     /// Every permission, for matrix tests and documentation.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 11] = [
         Permission::ManageAccounts,
         Permission::ManageConfig,
         Permission::GrantRoles,
@@ -75,6 +81,9 @@ impl Permission {
         Permission::ViewAllOrgs,
         Permission::ManageChains,
         Permission::ManageOwnOrg,
+        Permission::ImportAnyPatents,
+        Permission::ImportOwnPatents,
+        Permission::ReviewApplicants,
     ];
 
     /// Chinese name shown in role descriptions.
@@ -88,6 +97,9 @@ impl Permission {
             Permission::ViewAllOrgs => "查看全部机构",
             Permission::ManageChains => "产业链维护",
             Permission::ManageOwnOrg => "维护本单位信息",
+            Permission::ImportAnyPatents => "导入专利与机构数据",
+            Permission::ImportOwnPatents => "导入本单位专利",
+            Permission::ReviewApplicants => "申请人与机构关联",
         }
     }
 }
@@ -158,10 +170,11 @@ impl Role {
             Role::SystemAdmin => &[ManageAccounts, ManageConfig, ViewAllOrgs],
             Role::SecurityAdmin => &[GrantRoles],
             Role::AuditAdmin => &[ReadAudit],
-            Role::BureauOfficer => &[ManageOrgs, ViewAllOrgs, ManageChains],
+            Role::BureauOfficer => &[ManageOrgs, ViewAllOrgs, ManageChains, ImportAnyPatents, ReviewApplicants],
             Role::BureauLeader => &[ViewAllOrgs],
             Role::DepartmentOfficer | Role::CountyOfficer => &[],
-            Role::InstitutionAdmin | Role::EnterpriseUser | Role::LenderUser => &[ManageOwnOrg],
+            Role::InstitutionAdmin => &[ManageOwnOrg, ImportOwnPatents],
+            Role::EnterpriseUser | Role::LenderUser => &[ManageOwnOrg],
             Role::InsurerUser | Role::AgencyUser => &[ManageOwnOrg],
             Role::FacultyReviewer | Role::Inventor => &[],
         }

@@ -11,6 +11,9 @@ use serde_json::json;
 use crate::accounts::{NewAccount, temporary_password};
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
+/// How many fictional patents the demo writes.
+pub const DEMO_PATENTS: usize = 320;
+
 /// A demo account and its password, printed once.
 #[derive(Debug, Clone)]
 pub struct DemoAccount {
@@ -105,12 +108,17 @@ impl App {
             self.create_account_inner(actor, &new, &[role], true).await?;
             accounts.push(DemoAccount { username: role.code().to_owned(), role, password, org_name });
         }
+        // A few hundred fictional patents of the demo institutions and enterprises.
+        let orgs = self.db.read().await?.list_orgs(&OrgFilter::default()).await?;
+        let today = crate::auth::china_time(self.now()).date_naive();
+        let patents = crate::demo_patents::demo_patents(&orgs, DEMO_PATENTS, today);
+        let run = self.import_records(actor, "演示专利数据", patents).await?;
         self.record(actor.audit(
             Action::DemoSeed,
             "platform",
             "",
             Outcome::Success,
-            json!({"accounts": accounts.len()}),
+            json!({"accounts": accounts.len(), "patents": run.counts.inserted}),
         ))
         .await?;
         Ok(Some(accounts))

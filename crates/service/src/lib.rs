@@ -8,9 +8,14 @@ pub mod auth;
 pub mod chains;
 pub mod config;
 pub mod demo;
+pub mod demo_patents;
 mod error;
+pub mod imports;
 pub mod maintenance;
+pub mod org_import;
 pub mod orgs;
+pub mod patents;
+pub mod reference;
 mod secrets;
 
 use std::path::Path;
@@ -25,7 +30,12 @@ use ipbridge_store::{NewAuditEntry, SettingsStore};
 
 pub use config::Settings;
 pub use error::{ErrorCode, FieldErrors, LoginError, Result, ServiceError};
-pub use ipbridge_store::{AuditFilter, Conflict, DATABASE_FILE, Db, OrgFilter, StoredChain, UserFilter};
+/// File formats and the import templates, for the web and command line.
+pub use ipbridge_ingest::{Format, org_template_xlsx, patent_template_xlsx};
+pub use ipbridge_store::{
+    AuditFilter, Conflict, DATABASE_FILE, Db, ImportCounts, ImportRecord, ImportStatus, OrgFilter, PatentFilter,
+    PatentSort, StoredChain, UserFilter,
+};
 
 /// The built-in policy of the first city, used when no `--policy` file is given.
 pub use ipbridge_domain::policy::ANKANG_2024_TOML as BUILTIN_POLICY;
@@ -227,6 +237,19 @@ impl App {
             clock: Arc::new(Clock::default()),
         };
         chains::seed_from_policy(&app).await?;
+        // Imports left running by a stopped process: their written batches are whole; say so.
+        {
+            use ipbridge_store::ImportStore;
+            let mut tx = app.db.begin().await?;
+            let n = tx.mark_interrupted_imports(app.now()).await?;
+            tx.commit().await?;
+            if n > 0 {
+                tracing::warn!(
+                    imports = n,
+                    "imports interrupted by the last stop were marked; import the same files again to complete them"
+                );
+            }
+        }
         Ok(app)
     }
 

@@ -21,6 +21,9 @@ pub enum Conflict {
     /// `industry_chains_name_key`
     #[error("同名产业链已存在")]
     ChainName,
+    /// `patents_application_no_key`
+    #[error("该申请号的专利已存在")]
+    ApplicationNo,
     /// A foreign key points at nothing.
     #[error("引用的记录不存在")]
     MissingReference,
@@ -58,6 +61,7 @@ const UNIQUE_COLUMNS: &[(&str, Conflict)] = &[
     ("faculties.org_id, faculties.name", Conflict::FacultyName),
     ("industry_chains.code", Conflict::ChainCode),
     ("industry_chains.name", Conflict::ChainName),
+    ("patents.application_no", Conflict::ApplicationNo),
 ];
 
 impl From<sqlx::Error> for StoreError {

@@ -1,5 +1,6 @@
 //! Persistence of ipbridge. One trait per area ([`OrgStore`], [`UserStore`], [`SessionStore`],
-//! [`AuditStore`], [`SettingsStore`], [`ChainStore`]), implemented on a transaction ([`Tx`]) so a service
+//! [`AuditStore`], [`SettingsStore`], [`ChainStore`], [`PatentStore`], [`ImportStore`], [`ApplicantStore`],
+//! [`ReferenceStore`]), implemented on a transaction ([`Tx`]) so a service
 //! composes several areas (a change, its audit record, its outbox row) in one commit.
 //!
 //! SQLite is the default backend: one file, WAL journal, foreign keys on, a busy timeout, and one writer
@@ -8,10 +9,14 @@
 // The store traits are implemented on concrete transaction types and called with static dispatch only.
 #![allow(async_fn_in_trait)]
 
+mod applicants;
 mod audit;
 mod chains;
 mod error;
+mod imports;
 mod orgs;
+mod patents;
+mod reference;
 mod sessions;
 mod settings;
 mod time;
@@ -24,10 +29,16 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use applicants::{ApplicantStore, UnmatchedApplicant};
 pub use audit::{AuditFilter, AuditStore, NewAuditEntry};
 pub use chains::{ChainStore, StoredChain};
 pub use error::{Conflict, StoreError};
+pub use imports::{ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport};
 pub use orgs::{OrgFilter, OrgStore};
+pub use patents::{
+    ExistingPatent, PatentChange, PatentFilter, PatentSort, PatentStore, PatentSummary, PatentWrite, StoredPatent,
+};
+pub use reference::{IpcTitle, ReferenceStore, SeiCategory};
 pub use sessions::{Session, SessionStore};
 pub use settings::SettingsStore;
 pub use users::{NewUser, UserFilter, UserStore};

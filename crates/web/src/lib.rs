@@ -26,7 +26,7 @@ use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, 
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::pages::{account, admin, audit, chains, orgs};
+use crate::pages::{account, admin, audit, chains, imports, orgs, patents};
 use crate::routes::{Access, RouteTable, Routes};
 
 /// Shared state of every handler.
@@ -47,6 +47,12 @@ impl MakeRequestId for RandomRequestId {
         HeaderValue::from_str(&ipbridge_service::auth::random_token(8)).ok().map(RequestId::new)
     }
 }
+
+/// Who may import patents: the bureau (any holder) and institution administrators (their own).
+const IMPORTERS: &[Permission] = &[Permission::ImportAnyPatents, Permission::ImportOwnPatents];
+
+/// Largest upload: a 100,000-row export with abstracts and claims is a few tens of megabytes.
+const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
 /// Every route of the platform with the access it requires.
 pub fn declared_routes() -> Routes {
@@ -80,6 +86,19 @@ pub fn declared_routes() -> Routes {
             Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]),
             orgs::rename_faculty,
         )
+        .get("/patents", Authenticated, patents::list)
+        .get("/patents/export", Authenticated, patents::export)
+        .get("/patents/{id}", Authenticated, patents::detail)
+        .get("/imports", Access::AnyPermission(IMPORTERS), imports::list)
+        .post("/imports", Access::AnyPermission(IMPORTERS), imports::upload)
+        .get("/imports/new", Access::AnyPermission(IMPORTERS), imports::new_form)
+        .get("/imports/templates/patents.xlsx", Authenticated, imports::patent_template)
+        .get("/imports/templates/orgs.xlsx", Access::Permission(ImportAnyPatents), imports::org_template)
+        .get("/imports/{id}", Access::AnyPermission(IMPORTERS), imports::detail)
+        .get("/imports/{id}/progress", Access::AnyPermission(IMPORTERS), imports::progress)
+        .get("/imports/{id}/report", Access::AnyPermission(IMPORTERS), imports::report)
+        .get("/applicants", Access::Permission(ReviewApplicants), imports::applicants)
+        .post("/applicants/link", Access::Permission(ReviewApplicants), imports::link)
         .get(paths::CHAINS, Access::Permission(ManageChains), chains::list)
         .post(paths::CHAINS, Access::Permission(ManageChains), chains::create)
         .get(paths::CHAINS_NEW, Access::Permission(ManageChains), chains::new_form)
@@ -130,7 +149,8 @@ pub fn router(app: App) -> Router {
         .with_state(state)
         .layer(headers)
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(16 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(x_request_id, RandomRequestId))

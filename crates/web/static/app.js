@@ -10,3 +10,12 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Upload progress of the import form (htmx reports the bytes sent).
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var bar = document.getElementById("upload-progress");
+  if (bar && event.detail && event.detail.lengthComputable) {
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  }
+});

@@ -4,7 +4,9 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod chains;
+pub mod imports;
 pub mod orgs;
+pub mod patents;
 
 use askama::Template;
 use axum::extract::State;
@@ -110,6 +112,20 @@ impl Chrome {
             })
             .filter(|g| !g.items.is_empty())
             .collect();
+        // Shared records every module stands on: patents and their imports.
+        let mut records = Vec::new();
+        if ctx.user().is_some() {
+            records.push(item("patents", "/patents", "专利"));
+        }
+        if ctx.can(Permission::ImportAnyPatents) || ctx.can(Permission::ImportOwnPatents) {
+            records.push(item("imports", "/imports", "数据导入"));
+        }
+        if ctx.can(Permission::ReviewApplicants) {
+            records.push(item("applicants", "/applicants", "申请人关联"));
+        }
+        if !records.is_empty() {
+            nav.push(NavGroup { title: "专利数据".into(), items: records });
+        }
         let mut admin = Vec::new();
         if ctx.user().is_some() {
             admin.push(item(

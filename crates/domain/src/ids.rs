@@ -1,0 +1,56 @@
+//! Row ids as types, so a patent id can never be passed where an organisation id is expected.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Row id of an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrgId(i64);
+
+/// Row id of a faculty (学院/院系) inside an institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FacultyId(i64);
+
+/// Row id of a user account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(i64);
+
+macro_rules! row_id {
+    ($t:ty) => {
+        impl $t {
+            /// Wraps a database row id.
+            pub const fn new(v: i64) -> Self {
+                Self(v)
+            }
+            /// The database row id.
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+row_id!(OrgId);
+row_id!(FacultyId);
+row_id!(UserId);
+
+/// Row id of a patent record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PatentId(i64);
+
+/// Row id of an import (one uploaded file and its report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ImportId(i64);
+
+row_id!(PatentId);
+row_id!(ImportId);

@@ -1,0 +1,604 @@
+//! Patent records: import from the files users have (every row accepted or rejected with its reason),
+//! idempotent upsert keyed by application number, links from applicants to organisations, lists and
+//! detail pages, and xlsx export.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ipbridge_domain::Permission;
+use ipbridge_domain::audit::{Action, Outcome};
+use ipbridge_domain::ids::{ImportId, OrgId, PatentId};
+use ipbridge_domain::org::normalise_name;
+use ipbridge_domain::patent::{PatentRecord, annual_fee, expiry_date};
+use ipbridge_ingest::{
+    Cell, Format, PatentColumns, PatentField, RawRow, Table, format_reason, map_patent_row, read_table,
+};
+use ipbridge_store::{
+    ApplicantStore, AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport,
+    OrgFilter, OrgStore, PatentChange, PatentFilter, PatentStore, PatentSummary, PatentWrite, ReferenceStore,
+    StoredPatent, Tx,
+};
+use serde_json::json;
+use sm3::{Digest, Sm3};
+use tracing::{info, instrument, warn};
+
+use crate::{Actor, App, FieldErrors, Result, ServiceError};
+
+/// Rows written per transaction: large enough to amortise the commit, small enough that a stop loses little.
+pub const BATCH_ROWS: usize = 2000;
+
+/// Who an import writes for: any holder (the bureau, the command line) or one organisation only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportScope {
+    /// Any patent.
+    Any,
+    /// Only patents this organisation holds as an applicant.
+    OwnOrg(OrgId),
+}
+
+/// Callback told the counts after every batch (the command line draws its progress bar with it).
+pub type ProgressFn = dyn Fn(&ImportCounts) + Send + Sync;
+
+/// Maps normalised applicant names to organisations: by the organisation's own name, then by the
+/// aliases the bureau has confirmed.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicantLinker {
+    by_name: HashMap<String, OrgId>,
+}
+
+impl ApplicantLinker {
+    /// Loads organisations and aliases.
+    pub async fn load(tx: &mut Tx) -> Result<Self> {
+        let mut by_name = HashMap::new();
+        for org in tx.list_orgs(&OrgFilter::default()).await? {
+            by_name.insert(normalise_name(&org.name), org.id);
+        }
+        for (name, org) in tx.aliases().await? {
+            by_name.insert(name, org);
+        }
+        Ok(Self { by_name })
+    }
+
+    /// The organisation an applicant name stands for.
+    pub fn link(&self, name: &str) -> Option<OrgId> {
+        self.by_name.get(&normalise_name(name)).copied()
+    }
+}
+
+/// SM3 of a record's JSON: equal hashes, identical records.
+fn content_hash(json: &str) -> String {
+    hex::encode(Sm3::digest(json.as_bytes()))
+}
+
+/// The fields that differ between two stored records: field → [before, after].
+fn record_diff(before_json: &str, after_json: &str) -> serde_json::Value {
+    let before: serde_json::Value = serde_json::from_str(before_json).unwrap_or(serde_json::Value::Null);
+    let after: serde_json::Value = serde_json::from_str(after_json).unwrap_or(serde_json::Value::Null);
+    let mut changes = serde_json::Map::new();
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, av) in a {
+            let bv = b.get(k).unwrap_or(&serde_json::Value::Null);
+            if bv != av {
+                changes.insert(k.clone(), json!([bv, av]));
+            }
+        }
+        for (k, bv) in b {
+            if !a.contains_key(k) {
+                changes.insert(k.clone(), json!([bv, serde_json::Value::Null]));
+            }
+        }
+    }
+    serde_json::Value::Object(changes)
+}
+
+/// Keeps the stored values of every field the file has no column for: a file with fewer columns (a
+/// legal-status update, a commercial export without claims) updates what it carries and erases nothing.
+fn keep_missing_fields(new: &mut PatentRecord, old: &PatentRecord, has: impl Fn(PatentField) -> bool) {
+    use PatentField as F;
+    macro_rules! keep {
+        ($field:expr, $($member:ident),+) => {
+            if !has($field) {
+                $(new.$member = old.$member.clone();)+
+            }
+        };
+    }
+    keep!(F::PublicationNo, publication_no);
+    keep!(F::GrantNo, grant_no);
+    keep!(F::FilingDate, filing_date);
+    keep!(F::PublicationDate, publication_date);
+    keep!(F::GrantDate, grant_date);
+    keep!(F::Abstract, abstract_text);
+    keep!(F::FirstClaim, first_claim);
+    keep!(F::Claims, claims);
+    keep!(F::Inventors, inventors);
+    keep!(F::Agency, agency);
+    keep!(F::Agents, agents);
+    keep!(F::CpcCodes, cpc_codes);
+    keep!(F::Priorities, priorities);
+    keep!(F::Family, family, has_foreign_family);
+    keep!(F::CitationCount, citation_count);
+    keep!(F::CitedByCount, cited_by_count);
+    keep!(F::TransferCount, transfer_count);
+    keep!(F::LicenseCount, license_count);
+    keep!(F::PledgeCount, pledge_count);
+    keep!(F::TransferDate, transfer_date);
+    keep!(F::LicenseDate, license_date);
+    keep!(F::PledgeDate, pledge_date);
+    keep!(F::LapseDate, lapse_date);
+    keep!(F::LegalStatus, legal_status, legal_status_raw);
+    keep!(F::ProvinceCode, province_code);
+    if !has(F::Applicants) {
+        new.applicants = old.applicants.clone();
+    } else if !has(F::ApplicantAddress)
+        && let (Some(n), Some(o)) = (new.applicants.first_mut(), old.applicants.first())
+        && n.name == o.name
+    {
+        n.address = o.address.clone();
+    }
+    if !has(F::MainIpc) && !has(F::IpcCodes) {
+        new.main_ipc = old.main_ipc.clone();
+        new.ipc_codes = old.ipc_codes.clone();
+    } else if !has(F::IpcCodes) {
+        let mut codes = old.ipc_codes.clone();
+        if let Some(main) = &new.main_ipc {
+            codes.retain(|c| c != main);
+            codes.insert(0, main.clone());
+        }
+        new.ipc_codes = codes;
+    } else if !has(F::MainIpc) {
+        new.main_ipc =
+            old.main_ipc.clone().filter(|m| new.ipc_codes.contains(m)).or_else(|| new.ipc_codes.first().cloned());
+    }
+    if !has(F::PatentType) {
+        new.patent_type = old.patent_type;
+    }
+    for (k, v) in &old.extra {
+        new.extra.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+}
+
+/// One record waiting for its batch: where it came from and what the store will get.
+struct Pending {
+    record: PatentRecord,
+    json: String,
+    hash: String,
+    names_norm: Vec<String>,
+    orgs: Vec<Option<OrgId>>,
+    row: Option<i64>,
+}
+
+/// A file-level failure: the import row records it and the caller learns it as a form error.
+fn read_failure(message: String) -> ServiceError {
+    let mut e = FieldErrors::new();
+    e.add("file", message);
+    ServiceError::Invalid(e)
+}
+
+impl App {
+    fn import_scope(&self, actor: &Actor) -> Result<ImportScope> {
+        if actor.authorise(Permission::ImportAnyPatents).is_ok() {
+            return Ok(ImportScope::Any);
+        }
+        let user = actor.require(Permission::ImportOwnPatents)?;
+        Ok(ImportScope::OwnOrg(user.org_id))
+    }
+
+    /// Registers an import run for a file (the page polls it); the rows are written by
+    /// [`App::run_patent_import`].
+    pub async fn begin_patent_import(&self, actor: &Actor, file_name: &str, bytes: &[u8]) -> Result<ImportId> {
+        let scope = self.import_scope(actor)?;
+        let format = Format::detect(file_name, bytes).map(format_code).unwrap_or("unknown");
+        let mut tx = self.db.begin().await?;
+        let id = tx
+            .create_import(
+                &NewImport {
+                    kind: ImportKind::Patents,
+                    org_id: match scope {
+                        ImportScope::OwnOrg(o) => Some(o),
+                        ImportScope::Any => actor.user.as_ref().map(|u| u.org_id),
+                    },
+                    actor_id: actor.user.as_ref().map(|u| u.id.get()),
+                    actor_name: actor.name(),
+                    file_name: file_name.to_owned(),
+                    file_hash: content_hash_bytes(bytes),
+                    format: format.to_owned(),
+                },
+                self.now(),
+            )
+            .await?;
+        tx.append_audit(&actor.audit(
+            Action::ImportStart,
+            "import",
+            id,
+            Outcome::Success,
+            json!({"kind": "patents", "file": file_name, "bytes": bytes.len()}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Reads the file and writes its rows in batched transactions. Every row ends inserted, updated,
+    /// unchanged or rejected with a reason; a stop mid-way leaves whole batches only, and importing the same
+    /// file again completes it (written rows come back as unchanged).
+    #[instrument(skip_all, fields(import_id = %id, file = %file_name))]
+    pub async fn run_patent_import(
+        &self,
+        actor: &Actor,
+        id: ImportId,
+        file_name: &str,
+        bytes: Vec<u8>,
+        format: Option<Format>,
+        progress: &ProgressFn,
+    ) -> Result<ImportRecord> {
+        let scope = self.import_scope(actor)?;
+        let name = file_name.to_owned();
+        let table = tokio::task::spawn_blocking(move || read_table(&name, &bytes, format))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("read task: {e}")))?;
+        let table = match table {
+            Ok(t) => t,
+            Err(e) => return self.fail_import(actor, id, e.to_string()).await,
+        };
+        let columns = match PatentColumns::from_headers(&table.headers) {
+            Ok(c) => c,
+            Err(e) => return self.fail_import(actor, id, e.to_string()).await,
+        };
+        let mut counts = ImportCounts { total: table.rows.len() as u64, ..ImportCounts::default() };
+        let own_name = match scope {
+            ImportScope::OwnOrg(org) => self.db.read().await?.org(org).await?.map(|o| o.name),
+            ImportScope::Any => None,
+        };
+        let linker = Arc::new(ApplicantLinker::load(&mut self.db.read().await?).await?);
+        let mut rejected: Vec<(RawRow, String)> = Vec::new();
+        for chunk in table.rows.chunks(BATCH_ROWS) {
+            let mut pending: Vec<Pending> = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                match map_patent_row(&columns, &table.headers, row) {
+                    Ok(record) => {
+                        let orgs: Vec<Option<OrgId>> = record.applicants.iter().map(|a| linker.link(&a.name)).collect();
+                        if let ImportScope::OwnOrg(org) = scope
+                            && !orgs.contains(&Some(org))
+                        {
+                            let own = own_name.clone().unwrap_or_default();
+                            rejected.push((
+                                row.clone(),
+                                format!("【申请人】申请人中没有本单位（{own}）：单位管理员只能导入本单位作为申请人或专利权人的专利"),
+                            ));
+                            continue;
+                        }
+                        let json = serde_json::to_string(&record).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                        pending.push(Pending {
+                            hash: content_hash(&json),
+                            names_norm: record.applicants.iter().map(|a| normalise_name(&a.name)).collect(),
+                            orgs,
+                            json,
+                            record,
+                            row: i64::try_from(row.number).ok(),
+                        });
+                    }
+                    Err(errors) => rejected.push((row.clone(), format_reason(&errors))),
+                }
+            }
+            counts.rejected = rejected.len() as u64;
+            self.write_patent_batch(actor, Some(id), file_name, pending, Some(&columns), &mut counts).await?;
+            progress(&counts);
+        }
+        let report = if rejected.is_empty() {
+            None
+        } else {
+            Some(
+                ipbridge_ingest::rejected_rows_xlsx(&table.headers, &rejected)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            )
+        };
+        let message = import_message(&counts);
+        let mut tx = self.db.begin().await?;
+        tx.finish_import(id, ImportStatus::Done, &message, report.as_deref(), self.now()).await?;
+        tx.append_audit(&actor.audit(
+            Action::ImportFinish,
+            "import",
+            id,
+            Outcome::Success,
+            json!({"read": counts.read, "inserted": counts.inserted, "updated": counts.updated,
+                   "unchanged": counts.unchanged, "rejected": counts.rejected}),
+        ))
+        .await?;
+        tx.commit().await?;
+        info!(?counts, "import finished");
+        self.db.read().await?.import(id).await?.ok_or(ServiceError::NotFound)
+    }
+
+    async fn fail_import(&self, actor: &Actor, id: ImportId, message: String) -> Result<ImportRecord> {
+        warn!(%message, "import failed: file unreadable");
+        let mut tx = self.db.begin().await?;
+        tx.finish_import(id, ImportStatus::Failed, &message, None, self.now()).await?;
+        tx.append_audit(&actor.audit(Action::ImportFinish, "import", id, Outcome::Failure, json!({"error": message})))
+            .await?;
+        tx.commit().await?;
+        Err(read_failure(message))
+    }
+
+    /// Writes one batch in one transaction: new records inserted, changed ones updated with their history,
+    /// identical ones left alone; the counts and an audit record commit with the rows.
+    async fn write_patent_batch(
+        &self,
+        actor: &Actor,
+        import_id: Option<ImportId>,
+        file_name: &str,
+        mut pending: Vec<Pending>,
+        columns: Option<&PatentColumns>,
+        counts: &mut ImportCounts,
+    ) -> Result<()> {
+        // Rows are counted as if written one by one (a repeated number: the first row inserts, a later
+        // different row updates), but only each number's last row is written.
+        let mut last_index: HashMap<String, usize> = HashMap::new();
+        for (i, p) in pending.iter().enumerate() {
+            last_index.insert(p.record.application_no.as_str().to_owned(), i);
+        }
+        let now = self.now();
+        let actor_name = actor.name();
+        let mut tx = self.db.begin().await?;
+        let numbers: Vec<String> = last_index.keys().cloned().collect();
+        let existing = tx.existing_patents(&numbers).await?;
+        if let Some(columns) = columns {
+            for p in pending.iter_mut() {
+                let Some(e) = existing.get(p.record.application_no.as_str()) else { continue };
+                let old: PatentRecord = serde_json::from_str(&e.record_json)
+                    .map_err(|err| ServiceError::Internal(format!("stored record {}: {err}", e.id)))?;
+                keep_missing_fields(&mut p.record, &old, |f| columns.column(f).is_some());
+                p.json = serde_json::to_string(&p.record).map_err(|err| ServiceError::Internal(err.to_string()))?;
+                p.hash = content_hash(&p.json);
+            }
+        }
+        let mut current: HashMap<String, String> =
+            existing.iter().map(|(no, e)| (no.clone(), e.content_hash.clone())).collect();
+        for p in &pending {
+            let no = p.record.application_no.as_str();
+            match current.get(no) {
+                None => counts.inserted += 1,
+                Some(h) if *h == p.hash => counts.unchanged += 1,
+                Some(_) => counts.updated += 1,
+            }
+            current.insert(no.to_owned(), p.hash.clone());
+        }
+        let mut inserts: Vec<usize> = Vec::new();
+        let mut updated_numbers: Vec<String> = Vec::new();
+        let mut finals: Vec<(&String, &usize)> = last_index.iter().collect();
+        finals.sort_by_key(|(_, i)| **i);
+        for (no, &i) in finals {
+            let p = &pending[i];
+            match existing.get(no) {
+                None => inserts.push(i),
+                Some(e) if e.content_hash == p.hash => {}
+                Some(e) => {
+                    let w = PatentWrite {
+                        record: &p.record,
+                        record_json: &p.json,
+                        content_hash: &p.hash,
+                        applicant_names_norm: &p.names_norm,
+                        applicant_orgs: &p.orgs,
+                        import_id,
+                        source_file: file_name,
+                        source_row: p.row,
+                    };
+                    tx.update_patent(e.id, &w, now).await?;
+                    let diff = record_diff(&e.record_json, &p.json);
+                    tx.add_patent_history(e.id, now, import_id, &actor_name, "updated", &diff.to_string()).await?;
+                    updated_numbers.push(no.clone());
+                }
+            }
+        }
+        let writes: Vec<PatentWrite<'_>> = inserts
+            .iter()
+            .map(|&i| {
+                let p = &pending[i];
+                PatentWrite {
+                    record: &p.record,
+                    record_json: &p.json,
+                    content_hash: &p.hash,
+                    applicant_names_norm: &p.names_norm,
+                    applicant_orgs: &p.orgs,
+                    import_id,
+                    source_file: file_name,
+                    source_row: p.row,
+                }
+            })
+            .collect();
+        let inserted = tx.insert_patents(&writes, now, &actor_name).await?;
+        drop(writes);
+        pending.clear();
+        counts.read = counts.inserted + counts.updated + counts.unchanged + counts.rejected;
+        if let Some(id) = import_id {
+            tx.set_import_counts(id, counts).await?;
+        }
+        if !inserted.is_empty() || !updated_numbers.is_empty() {
+            updated_numbers.truncate(200);
+            tx.append_audit(&actor.audit(
+                Action::PatentImport,
+                "import",
+                import_id.map(|i| i.to_string()).unwrap_or_default(),
+                Outcome::Success,
+                json!({"inserted": inserted.len(), "updated": updated_numbers}),
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl App {
+    /// Writes records built by the platform itself (the demo data set) through the same batched upsert
+    /// as file imports, recorded as an import run named `label`. Command line only.
+    pub async fn import_records(&self, actor: &Actor, label: &str, records: Vec<PatentRecord>) -> Result<ImportRecord> {
+        if !actor.is_cli() {
+            return Err(ServiceError::Forbidden);
+        }
+        let id = self.begin_patent_import(actor, label, label.as_bytes()).await?;
+        let linker = ApplicantLinker::load(&mut self.db.read().await?).await?;
+        let mut counts = ImportCounts { total: records.len() as u64, ..ImportCounts::default() };
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let mut pending = Vec::with_capacity(BATCH_ROWS);
+            for record in records.by_ref().take(BATCH_ROWS) {
+                let json = serde_json::to_string(&record).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                pending.push(Pending {
+                    hash: content_hash(&json),
+                    names_norm: record.applicants.iter().map(|a| normalise_name(&a.name)).collect(),
+                    orgs: record.applicants.iter().map(|a| linker.link(&a.name)).collect(),
+                    json,
+                    record,
+                    row: None,
+                });
+            }
+            self.write_patent_batch(actor, Some(id), label, pending, None, &mut counts).await?;
+        }
+        let mut tx = self.db.begin().await?;
+        tx.finish_import(id, ImportStatus::Done, &import_message(&counts), None, self.now()).await?;
+        tx.commit().await?;
+        self.db.read().await?.import(id).await?.ok_or(ServiceError::NotFound)
+    }
+}
+
+/// The stored name of a file format.
+pub fn format_code(f: Format) -> &'static str {
+    match f {
+        Format::Xlsx => "xlsx",
+        Format::Csv => "csv",
+        Format::Jsonl => "jsonl",
+    }
+}
+
+fn content_hash_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sm3::digest(bytes))
+}
+
+/// The one-line Chinese summary of an import.
+pub fn import_message(c: &ImportCounts) -> String {
+    let mut m = format!(
+        "读取{}行：新增{}条，更新{}条，未变化{}条，拒绝{}行",
+        c.read, c.inserted, c.updated, c.unchanged, c.rejected
+    );
+    if c.inserted == 0 && c.updated == 0 && c.unchanged > 0 && c.rejected == 0 {
+        m.push_str("。文件内容与平台已有记录完全相同，没有任何改动");
+    } else if c.rejected > 0 {
+        m.push_str("。被拒绝的行及原因见“错误报告”，修改后可直接重新导入");
+    }
+    m
+}
+
+/// A page of patents.
+#[derive(Debug, Clone)]
+pub struct PatentPage {
+    /// The rows.
+    pub patents: Vec<PatentSummary>,
+    /// Total matching.
+    pub total: u64,
+}
+
+/// A patent with what the detail page derives from it.
+#[derive(Debug, Clone)]
+pub struct PatentView {
+    /// The stored patent.
+    pub patent: StoredPatent,
+    /// The end of the term (from the filing date and type), when the filing date is known.
+    pub expiry: Option<NaiveDate>,
+    /// The next annual-fee due date and grace period, for patents in force.
+    pub fee: Option<ipbridge_domain::patent::AnnualFee>,
+    /// IPC code → title, for the codes whose titles are loaded.
+    pub ipc_titles: HashMap<String, String>,
+    /// Changes, oldest first.
+    pub history: Vec<PatentChange>,
+}
+
+/// Most rows one list export holds.
+pub const PATENT_EXPORT_LIMIT: u32 = 100_000;
+
+impl App {
+    /// Patents matching a filter. Bibliographic data is public, so any logged-in account may list it.
+    pub async fn list_patents(&self, actor: &Actor, filter: &PatentFilter) -> Result<PatentPage> {
+        actor.user().map(|_| ()).or_else(|e| if actor.is_cli() { Ok(()) } else { Err(e) })?;
+        let mut tx = self.db.read().await?;
+        let patents = tx.list_patents(filter).await?;
+        let total = tx.count_patents(filter).await?;
+        Ok(PatentPage { patents, total })
+    }
+
+    /// One patent with its derived dates, IPC titles and history.
+    pub async fn patent(&self, actor: &Actor, id: PatentId) -> Result<PatentView> {
+        actor.user().map(|_| ()).or_else(|e| if actor.is_cli() { Ok(()) } else { Err(e) })?;
+        let mut tx = self.db.read().await?;
+        let patent = tx.patent(id).await?.ok_or(ServiceError::NotFound)?;
+        let history = tx.patent_history(id).await?;
+        let mut codes: Vec<String> = Vec::new();
+        for c in &patent.record.ipc_codes {
+            codes.extend(c.prefixes());
+        }
+        let ipc_titles = tx.ipc_titles(&codes).await?;
+        let today = crate::auth::china_time(self.now()).date_naive();
+        let r = &patent.record;
+        let expiry = r.filing_date.map(|d| expiry_date(r.patent_type, d));
+        let fee = match (r.filing_date, r.legal_status.in_force()) {
+            (Some(filing), true) => Some(annual_fee(filing, today, None)),
+            _ => None,
+        };
+        Ok(PatentView { patent, expiry, fee, ipc_titles, history })
+    }
+
+    /// The filtered list as an xlsx workbook (audited).
+    pub async fn export_patents(&self, actor: &Actor, filter: &PatentFilter) -> Result<Vec<u8>> {
+        let mut filter = filter.clone();
+        filter.limit = PATENT_EXPORT_LIMIT;
+        filter.offset = 0;
+        let page = self.list_patents(actor, &filter).await?;
+        if page.total > u64::from(PATENT_EXPORT_LIMIT) {
+            let mut e = FieldErrors::new();
+            e.add(
+                "filter",
+                format!("符合条件的专利有{}件，超过单次导出上限{PATENT_EXPORT_LIMIT}件，请增加筛选条件", page.total),
+            );
+            return Err(ServiceError::Invalid(e));
+        }
+        let mut t = Table::new(
+            "专利",
+            &[
+                "申请号",
+                "专利类型",
+                "专利名称",
+                "申请日",
+                "授权公告日",
+                "法律状态",
+                "是否有效",
+                "主分类号",
+                "第一申请人",
+                "所属机构",
+            ],
+        );
+        for p in &page.patents {
+            t.push(vec![
+                Cell::from(p.application_no.as_str()),
+                Cell::from(p.patent_type.label()),
+                Cell::from(p.title.as_str()),
+                Cell::from(p.filing_date.map(|d| d.to_string())),
+                Cell::from(p.grant_date.map(|d| d.to_string())),
+                Cell::from(p.legal_status.label()),
+                Cell::from(if p.in_force { "有效" } else { "无效" }),
+                Cell::from(p.main_ipc.clone()),
+                Cell::from(p.first_applicant.as_str()),
+                Cell::from(p.owner_name.clone()),
+            ]);
+        }
+        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.record(actor.audit(
+            Action::ListExport,
+            "patents",
+            "",
+            Outcome::Success,
+            json!({"rows": page.patents.len()}),
+        ))
+        .await?;
+        Ok(bytes)
+    }
+}

@@ -1,0 +1,395 @@
+//! The patent list (filters, sorting, paging, xlsx export) and the patent detail page.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use ipbridge_domain::ids::{OrgId, PatentId};
+use ipbridge_domain::org::OrgKind;
+use ipbridge_domain::patent::{LegalStatus, PatentType};
+use ipbridge_domain::policy::County;
+use ipbridge_service::auth::china_time;
+use ipbridge_service::{OrgFilter, PatentFilter, PatentSort};
+use serde::Deserialize;
+
+use super::admin::{PAGE_SIZE, Pager};
+use super::{Chrome, render};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::WebResult;
+
+/// The list's query string.
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct PatentQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "type")]
+    patent_type: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    in_force: String,
+    #[serde(default)]
+    ipc: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    county: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+impl PatentQuery {
+    fn filter(&self) -> PatentFilter {
+        PatentFilter {
+            patent_type: self.patent_type.parse::<PatentType>().ok(),
+            legal_status: self.status.parse::<LegalStatus>().ok(),
+            in_force: match self.in_force.as_str() {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            },
+            ipc_prefix: Some(self.ipc.clone()).filter(|s| !s.trim().is_empty()),
+            holder_org: self.org.parse::<i64>().ok().map(OrgId::new),
+            county_code: Some(self.county.clone()).filter(|s| !s.is_empty()),
+            filing_year: self.year.trim().parse().ok(),
+            text: Some(self.q.clone()),
+            sort: match self.sort.as_str() {
+                "filing_asc" => PatentSort::FilingDateAsc,
+                "grant_desc" => PatentSort::GrantDateDesc,
+                "number" => PatentSort::ApplicationNo,
+                "title" => PatentSort::Title,
+                _ => PatentSort::FilingDateDesc,
+            },
+            limit: PAGE_SIZE,
+            offset: 0,
+        }
+    }
+
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string([
+            ("q", &self.q),
+            ("type", &self.patent_type),
+            ("status", &self.status),
+            ("in_force", &self.in_force),
+            ("ipc", &self.ipc),
+            ("org", &self.org),
+            ("county", &self.county),
+            ("year", &self.year),
+            ("sort", &self.sort),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+struct Row {
+    id: PatentId,
+    application_no: String,
+    title: String,
+    patent_type: &'static str,
+    filing_date: String,
+    legal_status: &'static str,
+    in_force: bool,
+    main_ipc: String,
+    holder: String,
+}
+
+#[derive(Template)]
+#[template(path = "patents.html")]
+struct PatentsPage {
+    chrome: Chrome,
+    q: PatentQuery,
+    types: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    holders: Vec<(i64, String)>,
+    counties: Vec<County>,
+    rows: Vec<Row>,
+    pager: Pager,
+    export_href: String,
+}
+
+/// The patent list.
+pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PatentQuery>) -> WebResult {
+    let mut page_no = q.page.unwrap_or(1);
+    let mut filter = q.filter();
+    filter.offset = Pager::offset(page_no);
+    let mut result = state.app.list_patents(&ctx.actor, &filter).await?;
+    if let Some(shown) = Pager::correction(page_no, result.total) {
+        page_no = shown;
+        filter.offset = Pager::offset(page_no);
+        result = state.app.list_patents(&ctx.actor, &filter).await?;
+    }
+    let holders = state
+        .app
+        .list_orgs(&ctx.actor, &OrgFilter::default())
+        .await?
+        .orgs
+        .into_iter()
+        .filter(|o| matches!(o.kind, OrgKind::Institution | OrgKind::Enterprise))
+        .map(|o| (o.id.get(), o.name))
+        .collect();
+    let rows = result
+        .patents
+        .into_iter()
+        .map(|p| Row {
+            id: p.id,
+            application_no: p.application_no,
+            title: p.title,
+            patent_type: p.patent_type.label(),
+            filing_date: p.filing_date.map(|d| d.to_string()).unwrap_or_default(),
+            legal_status: p.legal_status.label(),
+            in_force: p.in_force,
+            main_ipc: p.main_ipc.unwrap_or_default(),
+            holder: p.owner_name.unwrap_or(p.first_applicant),
+        })
+        .collect();
+    let qs = q.query_string();
+    Ok(render(&PatentsPage {
+        chrome: Chrome::new(&state, &ctx, "专利", "patents"),
+        types: PatentType::ALL.iter().map(|t| (t.code(), t.label())).collect(),
+        statuses: LegalStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
+        holders,
+        counties: state.app.policy.counties.clone(),
+        rows,
+        pager: Pager::new(page_no, result.total, |p| format!("/patents?{qs}&page={p}")),
+        export_href: format!("/patents/export?{qs}"),
+        q,
+    }))
+}
+
+/// The filtered list as xlsx.
+pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PatentQuery>) -> WebResult {
+    let bytes = state.app.export_patents(&ctx.actor, &q.filter()).await?;
+    let name = format!("patents-{}.xlsx", china_time(state.app.now()).format("%Y%m%d-%H%M%S"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+struct Field {
+    label: &'static str,
+    value: String,
+}
+
+struct IpcLine {
+    code: String,
+    title: String,
+}
+
+struct ApplicantLine {
+    name: String,
+    org: Option<(i64, String)>,
+}
+
+struct Change {
+    at: String,
+    actor: String,
+    kind: &'static str,
+    import_id: Option<i64>,
+    fields: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "patent.html")]
+struct PatentPage {
+    chrome: Chrome,
+    title: String,
+    application_no: String,
+    facts: Vec<Field>,
+    ipc: Vec<IpcLine>,
+    applicants: Vec<ApplicantLine>,
+    abstract_text: String,
+    first_claim: String,
+    claims: String,
+    extra: Vec<(String, String)>,
+    history: Vec<Change>,
+    source: String,
+    import_id: Option<i64>,
+}
+
+fn or_dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
+}
+
+fn field_label(key: &str) -> String {
+    match key {
+        "title" => "专利名称",
+        "abstract_text" => "摘要",
+        "first_claim" => "主权项",
+        "claims" => "权利要求",
+        "legal_status" => "法律状态",
+        "legal_status_raw" => "法律状态（原文）",
+        "applicants" => "申请人",
+        "inventors" => "发明人",
+        "ipc_codes" => "分类号",
+        "main_ipc" => "主分类号",
+        "grant_date" => "授权公告日",
+        "grant_no" => "授权公告号",
+        "publication_date" => "公开日",
+        "publication_no" => "公开号",
+        "filing_date" => "申请日",
+        "agency" => "代理机构",
+        "agents" => "代理人",
+        "transfer_count" => "转移次数",
+        "license_count" => "许可次数",
+        "pledge_count" => "质押次数",
+        "family" => "同族专利",
+        "extra" => "其他字段",
+        other => return other.to_owned(),
+    }
+    .to_owned()
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::Null => "（空）".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 120 { format!("{}…", s.chars().take(120).collect::<String>()) } else { s }
+}
+
+/// One patent with every field and its history.
+pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
+    let view = state.app.patent(&ctx.actor, PatentId::new(id)).await?;
+    let r = &view.patent.record;
+    let s = &view.patent.summary;
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    let mut facts = vec![
+        Field { label: "申请号", value: r.application_no.to_string() },
+        Field { label: "专利类型", value: r.patent_type.label().to_owned() },
+        Field { label: "申请日", value: or_dash(date(r.filing_date)) },
+        Field { label: "公开号", value: or_dash(r.publication_no.clone()) },
+        Field { label: "公开日", value: or_dash(date(r.publication_date)) },
+        Field { label: "授权公告号", value: or_dash(r.grant_no.clone()) },
+        Field { label: "授权公告日", value: or_dash(date(r.grant_date)) },
+        Field {
+            label: "法律状态",
+            value: format!(
+                "{}（{}）{}",
+                r.legal_status.label(),
+                r.legal_status_raw,
+                if s.in_force { " · 有效" } else { " · 无效" }
+            ),
+        },
+        Field { label: "保护期届满日", value: or_dash(view.expiry.map(|d| d.to_string())) },
+    ];
+    if let Some(fee) = &view.fee {
+        facts.push(Field {
+            label: "下次年费缴纳日",
+            value: if fee.in_grace {
+                format!(
+                    "{}（已进入滞纳期，至 {} 止）",
+                    fee.next_due,
+                    fee.grace_ends.map(|d| d.to_string()).unwrap_or_default()
+                )
+            } else {
+                fee.next_due.to_string()
+            },
+        });
+    }
+    facts.extend([
+        Field { label: "发明人", value: or_dash(Some(r.inventors.join("；"))) },
+        Field { label: "代理机构", value: or_dash(r.agency.clone()) },
+        Field { label: "代理人", value: or_dash(Some(r.agents.join("；"))) },
+        Field { label: "优先权", value: or_dash(Some(r.priorities.join("；"))) },
+        Field {
+            label: "同族专利",
+            value: or_dash(Some(r.family.join("；"))) + if r.has_foreign_family { "（含海外同族）" } else { "" },
+        },
+        Field { label: "CPC 分类号", value: or_dash(Some(r.cpc_codes.join("；"))) },
+        Field {
+            label: "引证 / 被引证",
+            value: format!(
+                "{} / {}",
+                or_dash(r.citation_count.map(|n| n.to_string())),
+                or_dash(r.cited_by_count.map(|n| n.to_string()))
+            ),
+        },
+        Field {
+            label: "转移 / 许可 / 质押",
+            value: format!("{} / {} / {} 次", r.transfer_count, r.license_count, r.pledge_count),
+        },
+        Field { label: "国省代码", value: or_dash(r.province_code.clone()) },
+    ]);
+    let ipc = r
+        .ipc_codes
+        .iter()
+        .map(|c| IpcLine {
+            code: c.as_str().to_owned(),
+            title: view
+                .ipc_titles
+                .get(c.as_str())
+                .or_else(|| view.ipc_titles.get(&c.main_group()))
+                .or_else(|| view.ipc_titles.get(c.subclass()))
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect();
+    let applicants = r
+        .applicants
+        .iter()
+        .enumerate()
+        .map(|(i, a)| ApplicantLine {
+            name: match &a.address {
+                Some(addr) if !addr.is_empty() => format!("{}（{}）", a.name, addr),
+                _ => a.name.clone(),
+            },
+            org: view.patent.applicant_orgs.get(i).cloned().flatten().map(|(id, n)| (id.get(), n)),
+        })
+        .collect();
+    let history = view
+        .history
+        .iter()
+        .rev()
+        .map(|h| {
+            let changes: BTreeMap<String, serde_json::Value> = serde_json::from_str(&h.changes).unwrap_or_default();
+            Change {
+                at: china_time(h.at).format("%Y-%m-%d %H:%M:%S").to_string(),
+                actor: h.actor_name.clone(),
+                kind: if h.kind == "created" { "创建" } else { "更新" },
+                import_id: h.import_id.map(|i| i.get()),
+                fields: changes
+                    .iter()
+                    .map(|(k, v)| {
+                        let pair = v.as_array().cloned().unwrap_or_default();
+                        (
+                            field_label(k),
+                            pair.first().map(short).unwrap_or_default(),
+                            pair.get(1).map(short).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(render(&PatentPage {
+        chrome: Chrome::new(&state, &ctx, &r.title, "patents"),
+        title: r.title.clone(),
+        application_no: r.application_no.to_string(),
+        facts,
+        ipc,
+        applicants,
+        abstract_text: r.abstract_text.clone(),
+        first_claim: r.first_claim.clone(),
+        claims: r.claims.clone(),
+        extra: r.extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        history,
+        source: match view.patent.source_row {
+            Some(row) => format!("{} 第{}行", view.patent.source_file, row),
+            None => view.patent.source_file.clone(),
+        },
+        import_id: view.patent.import_id.map(|i| i.get()),
+    }))
+}
