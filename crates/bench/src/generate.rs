@@ -247,8 +247,10 @@ const AGENCIES: [&str; 6] = [
     "南京金陵知识产权代理有限公司 32105",
 ];
 
-const SURNAMES: &[char] = &['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭'];
-const GIVEN: &[char] = &['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '涛', '明', '超', '霞'];
+const SURNAMES: &[char] =
+    &['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭'];
+const GIVEN: &[char] =
+    &['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '涛', '明', '超', '霞'];
 
 /// `count` Chinese personal names (surname and one or two given characters).
 fn names(count: usize, rng: &mut Rng) -> Vec<String> {

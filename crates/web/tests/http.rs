@@ -845,3 +845,100 @@ async fn malformed_requests_get_the_chinese_error_page() {
     assert!(res.body.contains("请求格式不正确"));
     assert!(res.body.contains("请求编号"));
 }
+
+#[tokio::test]
+async fn the_patent_list_filters_sorts_pages_and_exports() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    assert!(c.get("/patents").await.location.unwrap().starts_with("/login"), "patents need an account");
+    c.login("bureau_officer", PASSWORD).await;
+    let all = c.get("/patents").await;
+    assert_eq!(all.status, StatusCode::OK);
+    let total: u64 = extract(&all.body, "共 ", " 条").unwrap().parse().unwrap();
+    assert_eq!(total, ipbridge_service::demo::DEMO_PATENTS as u64);
+    let filtered = c.get("/patents?type=invention&in_force=1&ipc=A23F&sort=number").await;
+    let shown: u64 = extract(&filtered.body, "共 ", " 条").unwrap().parse().unwrap();
+    assert!(shown > 0 && shown < total, "{shown} of {total}");
+    assert!(!filtered.body.contains("<td>实用新型</td>"));
+    let export = c.get("/patents/export?type=invention&in_force=1&ipc=A23F").await;
+    assert_eq!(&export.bytes[..2], b"PK");
+    let table = ipbridge_ingest::read_table("p.xlsx", &export.bytes, None).unwrap();
+    assert_eq!(table.rows.len() as u64, shown, "the export holds the filtered list");
+    // The detail page has every field and the history.
+    let id = extract(&filtered.body, "<a href=\"/patents/", "\"").unwrap();
+    let detail = c.get(&format!("/patents/{id}")).await;
+    for label in ["申请号", "法律状态", "保护期届满日", "变更历史", "创建", "分类号"] {
+        assert!(detail.body.contains(label), "{label}");
+    }
+    assert_eq!(c.get("/patents/999999").await.status, StatusCode::NOT_FOUND);
+}
+
+/// A multipart upload as the import form sends it (htmx adds the CSRF header).
+async fn upload(c: &mut Client, kind: &str, name: &str, bytes: &[u8], with_token: bool) -> Res {
+    c.get("/imports/new").await;
+    let boundary = "----ipbridge-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n").as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/imports")
+        .header(header::COOKIE, c.cookie_header())
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header("hx-request", "true");
+    if with_token {
+        req = req.header("x-csrf-token", c.csrf.clone().unwrap());
+    }
+    c.send(req.body(Body::from(body)).unwrap()).await
+}
+
+#[tokio::test]
+async fn files_upload_import_in_the_background_and_report_their_rejected_rows() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.login("bureau_officer", PASSWORD).await;
+    let good = ipbridge_domain::patent::ApplicationNo::from_parts(2024, 1, 123_456).unwrap();
+    let csv = format!(
+        "申请号,专利名称,申请日,申请人,主分类号\n{good},一种富硒茶的加工方法,2024-01-05,西安某某科技有限公司,A23F3/06\nCN202310605823.5,坏号,2024-01-05,某公司,A23F3/06\n"
+    );
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&csv);
+    assert_eq!(upload(&mut c, "patents", "导出.csv", &gbk, false).await.status, StatusCode::FORBIDDEN, "CSRF");
+    let res = upload(&mut c, "patents", "导出.csv", &gbk, true).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let history = c.get("/imports").await;
+    let id = extract(&history.body, "<a href=\"/imports/", "\"").unwrap();
+    let mut page = c.get(&format!("/imports/{id}")).await;
+    for _ in 0..100 {
+        if page.body.contains("已完成") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        page = c.get(&format!("/imports/{id}/progress")).await;
+    }
+    assert!(page.body.contains("已完成"), "{}", page.body);
+    assert!(page.body.contains("新增1条") && page.body.contains("拒绝1行"), "{}", page.body);
+    let report = c.get(&format!("/imports/{id}/report")).await;
+    assert_eq!(&report.bytes[..2], b"PK");
+    // The unmatched applicant waits for the bureau's review.
+    assert!(c.get("/applicants").await.body.contains("西安某某科技有限公司"));
+    // Templates download.
+    assert_eq!(&c.get("/imports/templates/patents.xlsx").await.bytes[..2], b"PK");
+    // Organisations import in the request.
+    let orgs = "单位名称,类型,所在县区\n安康某研究院,科研院所,汉滨区\n";
+    let res = upload(&mut c, "orgs", "orgs.csv", orgs.as_bytes(), true).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    // Not for everyone.
+    let mut e = t.client();
+    e.login("enterprise_user", PASSWORD).await;
+    assert_eq!(e.get("/imports/new").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(e.get(&format!("/imports/{id}")).await.status, StatusCode::FORBIDDEN);
+    let mut i = t.client();
+    i.login("institution_admin", PASSWORD).await;
+    assert_eq!(i.get(&format!("/imports/{id}")).await.status, StatusCode::NOT_FOUND, "another organisation's run");
+}
