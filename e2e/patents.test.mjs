@@ -159,6 +159,14 @@ describe('patents', () => {
       assert.ok(all >= 300 && all <= 400, `the demo should hold ~320 patents, the pager says: ${await pagerText()}`);
       const rows = page.locator('main table tbody tr');
       assert.ok((await rows.count()) >= 10, 'the first page shows too few rows');
+      const pages = Number((await pagerText()).match(/第 1\/(\d+) 页/)?.[1]);
+      assert.ok(pages > 1, `one page for ${all} patents: ${await pagerText()}`);
+      const firstPageNos = await rows.locator('td:first-child').allInnerTexts();
+      await Promise.all([page.waitForNavigation(), page.locator('main nav.pager a', { hasText: '下一页' }).click()]);
+      assert.equal(new URL(page.url()).searchParams.get('page'), '2');
+      assert.match(await pagerText(), new RegExp(`^共 ${all} 条，第 2/${pages} 页`));
+      const secondPageNos = await rows.locator('td:first-child').allInnerTexts();
+      assert.ok(secondPageNos.length > 0 && secondPageNos.every((n) => !firstPageNos.includes(n)), 'page 2 repeats page 1');
 
       // --- Filters through the form.
       const form = page.locator('main form.filters');
@@ -380,6 +388,13 @@ describe('patents', () => {
         const kinds = (await page.locator('form#upload-form select[name="kind"] option').allInnerTexts()).map((o) => o.trim());
         assert.deepEqual(kinds, ['专利'], `institution_admin may choose: ${kinds}`);
         assert.match(await page.locator('main').innerText(), /单位管理员只能导入本单位/);
+        // The file names none of the administrator's own organisation: every row is refused, nothing changes.
+        const id = await uploadAndWait(page, files.utf8);
+        assert.deepEqual(await counts(page), { 读取: 5, 新增: 0, 更新: 0, 未变化: 0, 拒绝: 5 });
+        // Their import history holds their own run only, not the bureau's.
+        await page.goto(`${server.base}/imports`);
+        const runs = await page.locator('main table tbody tr td:first-child a').allInnerTexts();
+        assert.deepEqual(runs.map((r) => r.trim()), [`#${id}`]);
       } finally {
         await context.close();
       }
@@ -399,6 +414,42 @@ describe('patents', () => {
       } finally {
         await context.close();
       }
+    }
+  });
+
+  // Known platform bugs, kept as todo tests: they are reported without failing the suite, and start to
+  // pass (and can lose their todo mark) once the platform is fixed.
+
+  test('without JavaScript the upload form still imports', { todo: 'platform bug: CSRF token of a multipart form is not read, POST /imports answers 403' }, async () => {
+    const context = await chrome.browser.newContext({ locale: 'zh-CN', javaScriptEnabled: false });
+    const page = await context.newPage();
+    try {
+      await submitLogin(page, server.base, 'bureau_officer');
+      await page.goto(`${server.base}/imports/new`);
+      await page.locator('form#upload-form input[type="file"]').setInputFiles(files.utf8);
+      const [res] = await Promise.all([page.waitForNavigation(), page.locator('form#upload-form button[type="submit"]').click()]);
+      assert.notEqual(res?.status(), 403, `the plain form post was refused: ${await page.locator('main').innerText()}`);
+      assert.match(pathname(page), /^\/imports\/\d+$/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an empty file shows the form error', { todo: 'platform bug: htmx does not swap the 422 answer, the user sees nothing' }, async () => {
+    const { context, page } = await newPage('bureau_officer');
+    try {
+      const empty = path.join(files.dir, 'empty.csv');
+      fs.writeFileSync(empty, '');
+      await page.goto(`${server.base}/imports/new`);
+      await page.locator('form#upload-form input[type="file"]').setInputFiles(empty);
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${server.base}/imports` && r.request().method() === 'POST'),
+        page.locator('form#upload-form button[type="submit"]').click(),
+      ]);
+      assert.equal(res.status(), 422);
+      await page.locator('main .flash.error', { hasText: '请选择要导入的文件' }).waitFor({ timeout: 3_000 });
+    } finally {
+      await context.close();
     }
   });
 });

@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_patents;
 mod error;
+pub mod exports;
 pub mod imports;
 pub mod maintenance;
 pub mod org_import;

@@ -602,3 +602,42 @@ impl App {
         Ok(bytes)
     }
 }
+
+/// A patent whose annual fee falls due soon.
+#[derive(Debug, Clone)]
+pub struct FeeDue {
+    /// The patent.
+    pub patent: PatentSummary,
+    /// Its fee dates.
+    pub fee: ipbridge_domain::patent::AnnualFee,
+}
+
+/// How far ahead the annual-fee reminder looks by default.
+pub const FEE_WINDOW_DAYS: i64 = 90;
+
+impl App {
+    /// The in-force patents an organisation holds whose annual fee falls due within `days` (or is in its
+    /// grace period), soonest first. Institution administrators see their own organisation; the bureau any.
+    pub async fn fees_due(&self, actor: &Actor, org: OrgId, days: i64) -> Result<Vec<FeeDue>> {
+        if actor.authorise(Permission::ImportAnyPatents).is_err() {
+            let user = actor.require(Permission::ImportOwnPatents)?;
+            if user.org_id != org {
+                return Err(ServiceError::Forbidden);
+            }
+        }
+        let today = crate::auth::china_time(self.now()).date_naive();
+        let horizon = today + chrono::Duration::days(days);
+        let filter = PatentFilter { holder_org: Some(org), in_force: Some(true), ..PatentFilter::default() };
+        let patents = self.db.read().await?.list_patents(&filter).await?;
+        let mut due: Vec<FeeDue> = patents
+            .into_iter()
+            .filter_map(|p| {
+                let filing = p.filing_date?;
+                let fee = annual_fee(filing, today, None);
+                (fee.in_grace || fee.next_due <= horizon).then_some(FeeDue { patent: p, fee })
+            })
+            .collect();
+        due.sort_by_key(|d| d.fee.next_due);
+        Ok(due)
+    }
+}

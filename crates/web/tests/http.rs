@@ -865,7 +865,8 @@ async fn the_patent_list_filters_sorts_pages_and_exports() {
     let table = ipbridge_ingest::read_table("p.xlsx", &export.bytes, None).unwrap();
     assert_eq!(table.rows.len() as u64, shown, "the export holds the filtered list");
     // The detail page has every field and the history.
-    let id = extract(&filtered.body, "<a href=\"/patents/", "\"").unwrap();
+    let table_html = &filtered.body[filtered.body.find("<tbody>").unwrap()..];
+    let id = extract(table_html, "<a href=\"/patents/", "\"").unwrap();
     let detail = c.get(&format!("/patents/{id}")).await;
     for label in ["申请号", "法律状态", "保护期届满日", "变更历史", "创建", "分类号"] {
         assert!(detail.body.contains(label), "{label}");
@@ -941,4 +942,35 @@ async fn files_upload_import_in_the_background_and_report_their_rejected_rows() 
     let mut i = t.client();
     i.login("institution_admin", PASSWORD).await;
     assert_eq!(i.get(&format!("/imports/{id}")).await.status, StatusCode::NOT_FOUND, "another organisation's run");
+}
+
+#[tokio::test]
+async fn every_list_exports_to_xlsx_and_institutions_see_their_fees_due() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.login("bureau_officer", PASSWORD).await;
+    for path in ["/orgs/export?kind=enterprise", "/imports/export", "/applicants/export", "/patents/export"] {
+        let res = c.get(path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        assert_eq!(&res.bytes[..2], b"PK", "{path}");
+    }
+    let orgs = c.get("/orgs/export?kind=enterprise").await;
+    let table = ipbridge_ingest::read_table("o.xlsx", &orgs.bytes, None).unwrap();
+    assert_eq!(table.rows.len(), 10, "the ten demo enterprises");
+    let mut secrets = HashMap::new();
+    let mut sys = t.client();
+    sys.login_complete("system_admin", &mut secrets).await;
+    let users = sys.get("/admin/users/export").await;
+    let table = ipbridge_ingest::read_table("u.xlsx", &users.bytes, None).unwrap();
+    assert_eq!(table.rows.len(), 14);
+    assert!(!String::from_utf8_lossy(&users.bytes).contains("argon2"), "no password hashes in exports");
+    assert!(t.audit_count(Action::ListExport).await >= 5);
+
+    let mut inst = t.client();
+    inst.login("institution_admin", PASSWORD).await;
+    let fees = inst.get("/patents/fees").await;
+    assert_eq!(fees.status, StatusCode::OK);
+    assert!(fees.body.contains("年费提醒"));
+    let other = t.org_id(OrgKind::Institution, 1).await;
+    assert_eq!(inst.get(&format!("/patents/fees?org={other}")).await.status, StatusCode::FORBIDDEN);
 }

@@ -132,6 +132,7 @@ struct UsersPage {
     rows: Vec<UserRow>,
     pager: Pager,
     can_create: bool,
+    export_href: String,
 }
 
 async fn users_list(state: &AppState, ctx: &Ctx, q: ListQuery, roles_view: bool) -> WebResult {
@@ -157,9 +158,17 @@ async fn users_list(state: &AppState, ctx: &Ctx, q: ListQuery, roles_view: bool)
         base,
         rows: result.users.iter().map(|u| user_row(u, state.app.now())).collect(),
         pager: Pager::new(page, result.total, |p| format!("{base}?q={qs}&page={p}")),
+        export_href: format!("/admin/users/export?q={qs}"),
         q: q.q,
         can_create: !roles_view,
     }))
+}
+
+/// The account list as xlsx, with the list's search.
+pub async fn users_export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> WebResult {
+    let filter = UserFilter { text: Some(q.q.clone()), ..UserFilter::default() };
+    let bytes = state.app.export_accounts(&ctx.actor, &filter).await?;
+    Ok(super::xlsx_download(&super::export_name(&state, "账号"), bytes))
 }
 
 /// Accounts (system administrator).

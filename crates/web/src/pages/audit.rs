@@ -2,8 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use chrono::{NaiveDate, TimeZone};
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_service::AuditFilter;
@@ -160,13 +158,5 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Audit
 pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> WebResult {
     let filter = q.filter()?;
     let bytes = state.app.audit_export(&ctx.actor, &filter).await?;
-    let name = format!("audit-{}.xlsx", china_time(chrono::Utc::now()).format("%Y%m%d-%H%M%S"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::xlsx_download(&super::export_name(&state, "审计日志"), bytes))
 }

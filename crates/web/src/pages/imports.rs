@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect};
 use ipbridge_domain::Permission;
 use ipbridge_domain::ids::{ImportId, OrgId};
 use ipbridge_domain::org::OrgKind;
@@ -18,19 +18,6 @@ use super::{Chrome, redirect_with_flash, render, render_with};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::{WebError, WebResult};
-
-fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
-    // RFC 5987 form so Chinese file names survive every browser.
-    let encoded = crate::guard::urlencode(name).replace('+', "%20");
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"import.xlsx\"; filename*=UTF-8''{encoded}")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
 
 /// One import run as pages show it.
 pub struct RunView {
@@ -209,19 +196,19 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
 /// The rejected rows of a run as xlsx.
 pub async fn report(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let (name, bytes) = state.app.import_report(&ctx.actor, ImportId::new(id)).await?;
-    Ok(xlsx(&name, bytes))
+    Ok(super::xlsx_download(&name, bytes))
 }
 
 /// The platform's patent import template.
 pub async fn patent_template() -> WebResult {
     let bytes = ipbridge_service::patent_template_xlsx().map_err(|e| WebError::internal(e.to_string()))?;
-    Ok(xlsx("专利导入模板.xlsx", bytes))
+    Ok(super::xlsx_download("专利导入模板.xlsx", bytes))
 }
 
 /// The platform's organisation import template.
 pub async fn org_template() -> WebResult {
     let bytes = ipbridge_service::org_template_xlsx().map_err(|e| WebError::internal(e.to_string()))?;
-    Ok(xlsx("机构导入模板.xlsx", bytes))
+    Ok(super::xlsx_download("机构导入模板.xlsx", bytes))
 }
 
 #[derive(Template)]
@@ -274,4 +261,16 @@ pub async fn link(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LinkFor
         "success",
         &format!("已将“{}”关联到所选机构，{}件专利随之更新；以后导入同名申请人会自动关联。", f.name.trim(), n),
     ))
+}
+
+/// The import history as xlsx.
+pub async fn export(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let bytes = state.app.export_imports(&ctx.actor).await?;
+    Ok(super::xlsx_download(&super::export_name(&state, "导入记录"), bytes))
+}
+
+/// The unmatched applicant names as xlsx.
+pub async fn export_applicants(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let bytes = state.app.export_unmatched_applicants(&ctx.actor).await?;
+    Ok(super::xlsx_download(&super::export_name(&state, "未关联申请人"), bytes))
 }

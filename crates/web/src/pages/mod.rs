@@ -119,6 +119,7 @@ impl Chrome {
         }
         if ctx.can(Permission::ImportAnyPatents) || ctx.can(Permission::ImportOwnPatents) {
             records.push(item("imports", "/imports", "数据导入"));
+            records.push(item("fees", "/patents/fees", "年费提醒"));
         }
         if ctx.can(Permission::ReviewApplicants) {
             records.push(item("applicants", "/applicants", "申请人关联"));
@@ -313,6 +314,30 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         chains,
     };
     Ok(render(&page))
+}
+
+/// An xlsx download; the file name may be Chinese (RFC 5987 form, understood by every current browser).
+pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    let encoded = crate::guard::urlencode(name).replace('+', "%20");
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A time-stamped export file name, e.g. 机构-20261126-0930.xlsx.
+pub fn export_name(state: &AppState, list: &str) -> String {
+    format!("{list}-{}.xlsx", china_time(state.app.now()).format("%Y%m%d-%H%M%S"))
 }
 
 /// A login's local time and place (client address) as pages show them.

@@ -52,6 +52,7 @@ struct OrgsPage {
     rows: Vec<OrgRow>,
     pager: Pager,
     can_manage: bool,
+    export_href: String,
 }
 
 fn county_name(state: &AppState, code: Option<&str>) -> String {
@@ -65,17 +66,30 @@ fn kind_label(o: &Org) -> String {
     }
 }
 
+impl OrgQuery {
+    fn filter(&self) -> OrgFilter {
+        OrgFilter {
+            kind: self.kind.parse::<OrgKind>().ok(),
+            text: Some(self.q.clone()),
+            county_code: Some(self.county.clone()).filter(|c| !c.is_empty()),
+            only: None,
+            limit: PAGE_SIZE,
+            offset: 0,
+        }
+    }
+}
+
+/// The organisation list as xlsx, with the list's filters.
+pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OrgQuery>) -> WebResult {
+    let bytes = state.app.export_orgs(&ctx.actor, &q.filter()).await?;
+    Ok(super::xlsx_download(&super::export_name(&state, "机构"), bytes))
+}
+
 /// The organisation register (the bureau sees all; others see their own).
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OrgQuery>) -> WebResult {
     let mut page = q.page.unwrap_or(1);
-    let mut filter = OrgFilter {
-        kind: q.kind.parse::<OrgKind>().ok(),
-        text: Some(q.q.clone()),
-        county_code: Some(q.county.clone()).filter(|c| !c.is_empty()),
-        only: None,
-        limit: PAGE_SIZE,
-        offset: Pager::offset(page),
-    };
+    let mut filter = q.filter();
+    filter.offset = Pager::offset(page);
     let mut result = state.app.list_orgs(&ctx.actor, &filter).await?;
     if let Some(shown) = Pager::correction(page, result.total) {
         page = shown;
@@ -111,6 +125,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OrgQu
         kind: q.kind,
         county: q.county,
         can_manage: ctx.can(Permission::ManageOrgs),
+        export_href: link.replacen(paths::ORGS, "/orgs/export", 1),
     }))
 }
 

@@ -4,8 +4,6 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use ipbridge_domain::ids::{OrgId, PatentId};
 use ipbridge_domain::org::OrgKind;
 use ipbridge_domain::patent::{LegalStatus, PatentType};
@@ -166,15 +164,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Paten
 /// The filtered list as xlsx.
 pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PatentQuery>) -> WebResult {
     let bytes = state.app.export_patents(&ctx.actor, &q.filter()).await?;
-    let name = format!("patents-{}.xlsx", china_time(state.app.now()).format("%Y%m%d-%H%M%S"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::xlsx_download(&super::export_name(&state, "专利"), bytes))
 }
 
 struct Field {
@@ -391,5 +381,80 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
             None => view.patent.source_file.clone(),
         },
         import_id: view.patent.import_id.map(|i| i.get()),
+    }))
+}
+
+struct FeeRow {
+    id: PatentId,
+    application_no: String,
+    title: String,
+    filing_date: String,
+    next_due: String,
+    days_left: i64,
+    grace_ends: String,
+}
+
+#[derive(Template)]
+#[template(path = "fees.html")]
+struct FeesPage {
+    chrome: Chrome,
+    org_name: String,
+    orgs: Vec<(i64, String)>,
+    org: i64,
+    window: i64,
+    rows: Vec<FeeRow>,
+}
+
+/// `?org=` of the fee reminder (the bureau picks an organisation; an institution sees its own).
+#[derive(Debug, Default, Deserialize)]
+pub struct FeeQuery {
+    #[serde(default)]
+    org: String,
+}
+
+/// Annual fees falling due in the next 90 days for an institution's in-force patents.
+pub async fn fees(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FeeQuery>) -> WebResult {
+    let me = ctx.user().map(|s| (s.user.org_id, s.user.org_name.clone()));
+    let orgs: Vec<(i64, String)> = if ctx.can(ipbridge_domain::Permission::ImportAnyPatents) {
+        state
+            .app
+            .list_orgs(&ctx.actor, &OrgFilter { kind: Some(OrgKind::Institution), ..OrgFilter::default() })
+            .await?
+            .orgs
+            .into_iter()
+            .map(|o| (o.id.get(), o.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let org = q
+        .org
+        .parse::<i64>()
+        .ok()
+        .or_else(|| if orgs.is_empty() { me.as_ref().map(|(id, _)| id.get()) } else { orgs.first().map(|(id, _)| *id) })
+        .unwrap_or_default();
+    let org_name = orgs
+        .iter()
+        .find(|(id, _)| *id == org)
+        .map(|(_, n)| n.clone())
+        .or_else(|| me.filter(|(id, _)| id.get() == org).map(|(_, n)| n))
+        .unwrap_or_default();
+    let today = china_time(state.app.now()).date_naive();
+    let window = ipbridge_service::patents::FEE_WINDOW_DAYS;
+    let due = state.app.fees_due(&ctx.actor, OrgId::new(org), window).await?;
+    let rows = due
+        .into_iter()
+        .map(|d| FeeRow {
+            id: d.patent.id,
+            application_no: d.patent.application_no,
+            title: d.patent.title,
+            filing_date: d.patent.filing_date.map(|f| f.to_string()).unwrap_or_default(),
+            next_due: d.fee.next_due.to_string(),
+            days_left: (d.fee.next_due - today).num_days(),
+            grace_ends: d.fee.grace_ends.filter(|_| d.fee.in_grace).map(|g| g.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    Ok(render(&FeesPage {
+        chrome: Chrome::new(&state, &ctx, "年费提醒", "fees"), org_name, orgs, org, window, rows
     }))
 }
