@@ -417,10 +417,8 @@ describe('patents', () => {
     }
   });
 
-  // Known platform bugs, kept as todo tests: they are reported without failing the suite, and start to
-  // pass (and can lose their todo mark) once the platform is fixed.
 
-  test('without JavaScript the upload form still imports', { todo: 'platform bug: CSRF token of a multipart form is not read, POST /imports answers 403' }, async () => {
+  test('without JavaScript the upload form still imports', async () => {
     const context = await chrome.browser.newContext({ locale: 'zh-CN', javaScriptEnabled: false });
     const page = await context.newPage();
     try {
@@ -435,7 +433,7 @@ describe('patents', () => {
     }
   });
 
-  test('an empty file shows the form error', { todo: 'platform bug: htmx does not swap the 422 answer, the user sees nothing' }, async () => {
+  test('an empty file shows the form error', async () => {
     const { context, page } = await newPage('bureau_officer');
     try {
       const empty = path.join(files.dir, 'empty.csv');

@@ -197,6 +197,9 @@ pub fn demo_patents(orgs: &[Org], count: usize, today: NaiveDate) -> Vec<PatentR
             }
             PatentType::Invention => format!("一种{subject}的{kind}"),
         };
+        // Two different steps, so no abstract repeats itself.
+        let first_step = rng.random_range(0..theme.steps.len());
+        let second_step = (first_step + rng.random_range(1..theme.steps.len())) % theme.steps.len();
         let abstract_text = match patent_type {
             PatentType::Design => format!(
                 "本外观设计产品的名称是{subject}包装盒，用于{}，设计要点在于形状与图案的结合。",
@@ -206,8 +209,8 @@ pub fn demo_patents(orgs: &[Org], count: usize, today: NaiveDate) -> Vec<PatentR
                 "本{}公开了{}，{}；{}。该技术{}，适用于{}。",
                 if patent_type == PatentType::Invention { "发明" } else { "实用新型" },
                 title,
-                pick(&mut rng, theme.steps),
-                pick(&mut rng, theme.steps),
+                theme.steps[first_step],
+                theme.steps[second_step],
                 pick(&mut rng, theme.benefits),
                 pick(&mut rng, theme.uses)
             ),

@@ -132,12 +132,18 @@ async fn csrf_from_request(req: Request) -> Result<(Option<String>, Request), Re
     if let Some(t) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return Ok((Some(t.to_owned()), req));
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        // File uploads without script: the hidden `csrf` field comes first in the form, so it sits at the
+        // start of the body. The body is buffered once and handed on unchanged.
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, crate::UPLOAD_LIMIT)
+            .await
+            .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "上传的文件过大").into_response())?;
+        let token = multipart_field(&bytes, CSRF_FIELD);
+        return Ok((token, Request::from_parts(parts, Body::from(bytes))));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, req));
     }
     let (parts, body) = req.into_parts();
@@ -148,6 +154,17 @@ async fn csrf_from_request(req: Request) -> Result<(Option<String>, Request), Re
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The value of a small text field near the start of a multipart body (the CSRF token).
+fn multipart_field(body: &[u8], name: &str) -> Option<String> {
+    let head = &body[..body.len().min(8192)];
+    let text = String::from_utf8_lossy(head);
+    let marker = format!("name=\"{name}\"");
+    let after = &text[text.find(&marker)? + marker.len()..];
+    let value = &after[after.find("\r\n\r\n")? + 4..];
+    let end = value.find("\r\n")?;
+    Some(value[..end].trim().to_owned())
 }
 
 /// The middleware.

@@ -52,7 +52,7 @@ impl MakeRequestId for RandomRequestId {
 const IMPORTERS: &[Permission] = &[Permission::ImportAnyPatents, Permission::ImportOwnPatents];
 
 /// Largest upload: a 100,000-row export with abstracts and claims is a few tens of megabytes.
-const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
+pub(crate) const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
 /// Every route of the platform with the access it requires.
 pub fn declared_routes() -> Routes {

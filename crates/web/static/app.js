@@ -19,3 +19,13 @@ document.addEventListener("htmx:xhr:progress", function (event) {
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   }
 });
+
+// Forms sent by htmx show the server's answer even when it refuses the input (422) or the request (403),
+// so a clerk always sees why an upload did not start.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var status = event.detail.xhr && event.detail.xhr.status;
+  if (status === 400 || status === 403 || status === 413 || status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
