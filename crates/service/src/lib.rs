@@ -106,6 +106,11 @@ impl Actor {
         Self { user: Some(user), ip: ip.into(), request_id: request_id.into(), origin: Origin::Web }
     }
 
+    /// Passes for the command line and for any logged-in account (data every account may read).
+    pub fn authenticated(&self) -> Result<()> {
+        if self.origin == Origin::Cli || self.user.is_some() { Ok(()) } else { Err(ServiceError::Unauthenticated) }
+    }
+
     /// Passes for the command line and for accounts holding `p`; returns the account when there is one.
     pub fn authorise(&self, p: Permission) -> Result<Option<&User>> {
         if self.origin == Origin::Cli {

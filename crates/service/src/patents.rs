@@ -519,7 +519,7 @@ pub const PATENT_EXPORT_LIMIT: u32 = 100_000;
 impl App {
     /// Patents matching a filter. Bibliographic data is public, so any logged-in account may list it.
     pub async fn list_patents(&self, actor: &Actor, filter: &PatentFilter) -> Result<PatentPage> {
-        actor.user().map(|_| ()).or_else(|e| if actor.is_cli() { Ok(()) } else { Err(e) })?;
+        actor.authenticated()?;
         let mut tx = self.db.read().await?;
         let patents = tx.list_patents(filter).await?;
         let total = tx.count_patents(filter).await?;
@@ -528,7 +528,7 @@ impl App {
 
     /// One patent with its derived dates, IPC titles and history.
     pub async fn patent(&self, actor: &Actor, id: PatentId) -> Result<PatentView> {
-        actor.user().map(|_| ()).or_else(|e| if actor.is_cli() { Ok(()) } else { Err(e) })?;
+        actor.authenticated()?;
         let mut tx = self.db.read().await?;
         let patent = tx.patent(id).await?.ok_or(ServiceError::NotFound)?;
         let history = tx.patent_history(id).await?;
