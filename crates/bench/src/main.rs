@@ -1,5 +1,5 @@
 //! Benchmarks of ipbridge as programs that print figures (tests assert behaviour only). Build with
-//! `--release` before reading the figures:
+//! `--release` before reading the figures; run from the repository root with `../shared/data` present:
 //!
 //! ```text
 //! cargo run --release -p ipbridge-bench -- import --rows 100000
@@ -10,7 +10,7 @@ mod import;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Command line of the benchmark program.
 #[derive(Debug, Parser)]
@@ -25,6 +25,9 @@ struct Cli {
 enum Command {
     /// Generates a CNIPA-style xlsx from real patents and imports it twice into a fresh data directory.
     Import(ImportArgs),
+    /// One measured phase of `import`, run by it in a child process so the phase's peak memory is its own.
+    #[command(hide = true)]
+    Phase(PhaseArgs),
 }
 
 /// Options of the import benchmark.
@@ -41,9 +44,33 @@ pub struct ImportArgs {
     pub keep_dir: bool,
 }
 
+/// Options of one phase.
+#[derive(Debug, clap::Args)]
+pub struct PhaseArgs {
+    /// Which phase.
+    #[arg(value_enum)]
+    pub phase: PhaseKind,
+    /// The generated workbook.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// The data directory to import into.
+    #[arg(long)]
+    pub data_dir: PathBuf,
+}
+
+/// The phases measured in child processes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PhaseKind {
+    /// `read_table` and `map_patent_row` alone.
+    Parse,
+    /// Two imports through the service.
+    Import,
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Import(args) => import::run(&args),
+        Command::Phase(args) => import::phase(&args),
     }
 }
