@@ -26,7 +26,7 @@ use tracing::{info, instrument, warn};
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
 /// Rows written per transaction: large enough to amortise the commit, small enough that a stop loses little.
-pub const BATCH_ROWS: usize = 2000;
+pub const BATCH_ROWS: usize = 5000;
 
 /// Who an import writes for: any holder (the bureau, the command line) or one organisation only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +168,53 @@ struct Pending {
     row: Option<i64>,
 }
 
+/// One batch of a file, mapped: the records to write and the rows refused with their reasons.
+struct PreparedBatch {
+    pending: Vec<Pending>,
+    rejected: Vec<(RawRow, String)>,
+}
+
+/// Maps rows `start..start + BATCH_ROWS` of a table into records (or reasons), with their JSON and hash.
+fn prepare_batch(
+    table: &ipbridge_ingest::RawTable,
+    columns: &PatentColumns,
+    linker: &ApplicantLinker,
+    scope: ImportScope,
+    own_name: &str,
+    start: usize,
+) -> Result<PreparedBatch> {
+    let end = (start + BATCH_ROWS).min(table.rows.len());
+    let rows = table.rows.get(start..end).unwrap_or_default();
+    let mut batch = PreparedBatch { pending: Vec::with_capacity(rows.len()), rejected: Vec::new() };
+    for row in rows {
+        match map_patent_row(columns, &table.headers, row) {
+            Ok(record) => {
+                let orgs: Vec<Option<OrgId>> = record.applicants.iter().map(|a| linker.link(&a.name)).collect();
+                if let ImportScope::OwnOrg(org) = scope
+                    && !orgs.contains(&Some(org))
+                {
+                    batch.rejected.push((
+                        row.clone(),
+                        format!("【申请人】申请人中没有本单位（{own_name}）：单位管理员只能导入本单位作为申请人或专利权人的专利"),
+                    ));
+                    continue;
+                }
+                let json = serde_json::to_string(&record).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                batch.pending.push(Pending {
+                    hash: content_hash(&json),
+                    names_norm: record.applicants.iter().map(|a| normalise_name(&a.name)).collect(),
+                    orgs,
+                    json,
+                    record,
+                    row: i64::try_from(row.number).ok(),
+                });
+            }
+            Err(errors) => batch.rejected.push((row.clone(), format_reason(&errors))),
+        }
+    }
+    Ok(batch)
+}
+
 /// A file-level failure: the import row records it and the caller learns it as a form error.
 fn read_failure(message: String) -> ServiceError {
     let mut e = FieldErrors::new();
@@ -251,38 +298,27 @@ impl App {
             ImportScope::Any => None,
         };
         let linker = Arc::new(ApplicantLinker::load(&mut self.db.read().await?).await?);
+        let table = Arc::new(table);
+        let columns = Arc::new(columns);
+        let own_name = Arc::new(own_name.unwrap_or_default());
+        // Mapping a batch (parsing, JSON, hashing) runs on a blocking thread while the previous batch is
+        // written: the two cores share the work instead of taking turns.
+        let prepare = |start: usize| {
+            let (table, columns, linker, own_name) = (table.clone(), columns.clone(), linker.clone(), own_name.clone());
+            tokio::task::spawn_blocking(move || prepare_batch(&table, &columns, &linker, scope, &own_name, start))
+        };
         let mut rejected: Vec<(RawRow, String)> = Vec::new();
-        for chunk in table.rows.chunks(BATCH_ROWS) {
-            let mut pending: Vec<Pending> = Vec::with_capacity(chunk.len());
-            for row in chunk {
-                match map_patent_row(&columns, &table.headers, row) {
-                    Ok(record) => {
-                        let orgs: Vec<Option<OrgId>> = record.applicants.iter().map(|a| linker.link(&a.name)).collect();
-                        if let ImportScope::OwnOrg(org) = scope
-                            && !orgs.contains(&Some(org))
-                        {
-                            let own = own_name.clone().unwrap_or_default();
-                            rejected.push((
-                                row.clone(),
-                                format!("【申请人】申请人中没有本单位（{own}）：单位管理员只能导入本单位作为申请人或专利权人的专利"),
-                            ));
-                            continue;
-                        }
-                        let json = serde_json::to_string(&record).map_err(|e| ServiceError::Internal(e.to_string()))?;
-                        pending.push(Pending {
-                            hash: content_hash(&json),
-                            names_norm: record.applicants.iter().map(|a| normalise_name(&a.name)).collect(),
-                            orgs,
-                            json,
-                            record,
-                            row: i64::try_from(row.number).ok(),
-                        });
-                    }
-                    Err(errors) => rejected.push((row.clone(), format_reason(&errors))),
-                }
+        let mut next = (!table.rows.is_empty()).then(|| prepare(0));
+        let mut start = 0;
+        while let Some(job) = next.take() {
+            let prepared = job.await.map_err(|e| ServiceError::Internal(format!("prepare task: {e}")))??;
+            start += BATCH_ROWS;
+            if start < table.rows.len() {
+                next = Some(prepare(start));
             }
+            rejected.extend(prepared.rejected);
             counts.rejected = rejected.len() as u64;
-            self.write_patent_batch(actor, Some(id), file_name, pending, Some(&columns), &mut counts).await?;
+            self.write_patent_batch(actor, Some(id), file_name, prepared.pending, Some(&columns), &mut counts).await?;
             progress(&counts);
         }
         let report = if rejected.is_empty() {
@@ -406,7 +442,7 @@ impl App {
                 }
             })
             .collect();
-        let inserted = tx.insert_patents(&writes, now, &actor_name).await?;
+        let inserted = tx.insert_patents(&writes, now).await?;
         drop(writes);
         pending.clear();
         counts.read = counts.inserted + counts.updated + counts.unchanged + counts.rejected;
@@ -531,7 +567,19 @@ impl App {
         actor.authenticated()?;
         let mut tx = self.db.read().await?;
         let patent = tx.patent(id).await?.ok_or(ServiceError::NotFound)?;
-        let history = tx.patent_history(id).await?;
+        // The creation is kept on the record itself (bulk imports write no history row for it).
+        let creator = match patent.created_import_id {
+            Some(import) => tx.import(import).await?.map(|r| r.actor_name),
+            None => None,
+        };
+        let mut history = vec![PatentChange {
+            at: patent.created_at,
+            actor_name: creator.unwrap_or_default(),
+            import_id: patent.created_import_id,
+            kind: "created".to_owned(),
+            changes: "{}".to_owned(),
+        }];
+        history.extend(tx.patent_history(id).await?);
         let mut codes: Vec<String> = Vec::new();
         for c in &patent.record.ipc_codes {
             codes.extend(c.prefixes());

@@ -86,6 +86,8 @@ pub struct StoredPatent {
     pub applicant_orgs: Vec<Option<(OrgId, String)>>,
     /// The import that last wrote it.
     pub import_id: Option<ImportId>,
+    /// The import that first wrote it.
+    pub created_import_id: Option<ImportId>,
     /// Source file and row of the last write.
     pub source_file: String,
     /// Row in that file.
@@ -158,14 +160,13 @@ pub struct PatentFilter {
 pub trait PatentStore {
     /// The stored hash and record of each of these application numbers that exists.
     async fn existing_patents(&mut self, application_nos: &[String]) -> Result<HashMap<String, ExistingPatent>>;
-    /// Inserts new patents with their IPC codes, applicants and a `created` history entry, a batch at a
+    /// Inserts new patents with their IPC codes and applicants, a batch at a
     /// time (a few multi-row statements rather than several per patent: imports write tens of thousands).
     /// Returns each application number with its new id.
     async fn insert_patents(
         &mut self,
         writes: &[PatentWrite<'_>],
         now: DateTime<Utc>,
-        actor_name: &str,
     ) -> Result<Vec<(String, PatentId)>>;
     /// Replaces a patent's record, IPC codes and applicants.
     async fn update_patent(&mut self, id: PatentId, w: &PatentWrite<'_>, now: DateTime<Utc>) -> Result<()>;
@@ -321,16 +322,15 @@ impl PatentStore for Tx {
         &mut self,
         writes: &[PatentWrite<'_>],
         now: DateTime<Utc>,
-        actor_name: &str,
     ) -> Result<Vec<(String, PatentId)>> {
         let now = time::to_text(now);
         let mut ids = Vec::with_capacity(writes.len());
-        // 19 parameters a row; 500 rows stay far below SQLite's 32,766-parameter limit.
+        // 21 parameters a row; 500 rows stay far below SQLite's 32,766-parameter limit.
         for chunk in writes.chunks(500) {
             let mut qb = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO patents (application_no, patent_type, title, filing_date, publication_date, grant_date, \
                  filing_year, legal_status, in_force, main_ipc, first_applicant, province_code, owner_org_id, record, \
-                 content_hash, import_id, source_file, source_row, created_at, updated_at) ",
+                 content_hash, import_id, created_import_id, source_file, source_row, created_at, updated_at) ",
             );
             qb.push_values(chunk, |mut b, w| {
                 let r = w.record;
@@ -349,6 +349,7 @@ impl PatentStore for Tx {
                     .push_bind(owner(w))
                     .push_bind(w.record_json.to_owned())
                     .push_bind(w.content_hash.to_owned())
+                    .push_bind(w.import_id.map(ImportId::get))
                     .push_bind(w.import_id.map(ImportId::get))
                     .push_bind(w.source_file.to_owned())
                     .push_bind(w.source_row)
@@ -400,19 +401,6 @@ impl PatentStore for Tx {
                 });
                 qb.build().execute(self.conn()).await?;
             }
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO patent_history (patent_id, at, import_id, actor_name, kind, changes) ",
-            );
-            qb.push_values(chunk, |mut b, w| {
-                let id = by_no.get(w.record.application_no.as_str()).map(|i| i.get()).unwrap_or_default();
-                b.push_bind(id)
-                    .push_bind(now.clone())
-                    .push_bind(w.import_id.map(ImportId::get))
-                    .push_bind(actor_name.to_owned())
-                    .push_bind("created")
-                    .push_bind("{}");
-            });
-            qb.build().execute(self.conn()).await?;
         }
         Ok(ids)
     }
@@ -478,7 +466,8 @@ impl PatentStore for Tx {
 
     async fn patent(&mut self, id: PatentId) -> Result<Option<StoredPatent>> {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {SUMMARY_COLUMNS}, p.record, p.import_id, p.source_file, p.source_row, p.created_at, p.updated_at \
+            "SELECT {SUMMARY_COLUMNS}, p.record, p.import_id, p.created_import_id, p.source_file, p.source_row, \
+             p.created_at, p.updated_at \
              FROM patents p LEFT JOIN orgs o ON o.id = p.owner_org_id WHERE p.id = "
         ));
         qb.push_bind(id.get());
@@ -507,6 +496,7 @@ impl PatentStore for Tx {
             record,
             applicant_orgs,
             import_id: row.try_get::<Option<i64>, _>("import_id")?.map(ImportId::new),
+            created_import_id: row.try_get::<Option<i64>, _>("created_import_id")?.map(ImportId::new),
             source_file: row.try_get("source_file")?,
             source_row: row.try_get("source_row")?,
             created_at: time::from_text(&row.try_get::<String, _>("created_at")?)?,

@@ -45,6 +45,8 @@ CREATE TABLE patents (
     record           TEXT NOT NULL,
     content_hash     TEXT NOT NULL,
     import_id        INTEGER CONSTRAINT patents_import_fkey REFERENCES imports (id),
+    -- The import that first wrote the record (its creation entry in the history).
+    created_import_id INTEGER CONSTRAINT patents_created_import_fkey REFERENCES imports (id),
     source_file      TEXT NOT NULL DEFAULT '',
     source_row       INTEGER,
     created_at       TEXT NOT NULL,
@@ -76,14 +78,15 @@ CREATE TABLE patent_applicants (
 CREATE INDEX patent_applicants_name_idx ON patent_applicants (name_norm);
 CREATE INDEX patent_applicants_org_idx ON patent_applicants (org_id);
 
--- Field-level changes of a record, newest last: what an update changed, from which import.
+-- Field-level changes of a record, newest last: what an update changed, from which import. The creation is
+-- the record's created_at and created_import_id (one row less per new patent in a bulk import).
 CREATE TABLE patent_history (
     id         INTEGER NOT NULL CONSTRAINT patent_history_pkey PRIMARY KEY,
     patent_id  INTEGER NOT NULL CONSTRAINT patent_history_patent_fkey REFERENCES patents (id) ON DELETE CASCADE,
     at         TEXT NOT NULL,
     import_id  INTEGER CONSTRAINT patent_history_import_fkey REFERENCES imports (id),
     actor_name TEXT NOT NULL,
-    kind       TEXT NOT NULL CONSTRAINT patent_history_kind_check CHECK (kind IN ('created', 'updated')),
+    kind       TEXT NOT NULL CONSTRAINT patent_history_kind_check CHECK (kind IN ('updated')),
     changes    TEXT NOT NULL
 );
 CREATE INDEX patent_history_patent_idx ON patent_history (patent_id, id);
