@@ -10,6 +10,7 @@ pub mod export;
 pub mod patents;
 pub mod read;
 pub mod report;
+pub mod stream;
 pub mod template;
 
 pub use columns::{
@@ -20,4 +21,5 @@ pub use export::{Cell, ExportError, Table};
 pub use patents::{CellError, OrgRow, map_org_row, map_patent_row};
 pub use read::{Format, RAW_LINE_COLUMN, RawRow, RawTable, ReadError, read_table};
 pub use report::{format_reason, rejected_rows_xlsx};
+pub use stream::{TablePart, stream_table};
 pub use template::{org_template_xlsx, patent_template_xlsx};

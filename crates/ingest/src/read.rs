@@ -198,7 +198,7 @@ type Record = (usize, Vec<String>);
 
 /// Chooses the header row: the first non-empty row, unless it holds a single cell and one of the next few
 /// rows holds more: exports often put a title such as "专利检索结果" above the real header.
-fn split_header(records: Vec<Record>) -> Result<(Vec<String>, Vec<Record>), ReadError> {
+pub(crate) fn split_header(records: Vec<Record>) -> Result<(Vec<String>, Vec<Record>), ReadError> {
     const TITLE_LOOKAHEAD: usize = 5;
     let mut records: Vec<Record> =
         records.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.is_empty())).collect();
@@ -447,7 +447,7 @@ where
 }
 
 /// The text a clerk sees in the cell (cached values for formulas).
-fn cell_text(cell: &Data) -> String {
+pub(crate) fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number_text(*f),

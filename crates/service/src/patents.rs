@@ -3,7 +3,6 @@
 //! detail pages, and xlsx export.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ipbridge_domain::Permission;
@@ -12,7 +11,7 @@ use ipbridge_domain::ids::{ImportId, OrgId, PatentId};
 use ipbridge_domain::org::normalise_name;
 use ipbridge_domain::patent::{PatentRecord, annual_fee, expiry_date};
 use ipbridge_ingest::{
-    Cell, Format, PatentColumns, PatentField, RawRow, Table, format_reason, map_patent_row, read_table,
+    Cell, Format, PatentColumns, PatentField, RawRow, Table, TablePart, format_reason, map_patent_row, stream_table,
 };
 use ipbridge_store::{
     ApplicantStore, AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport,
@@ -174,27 +173,33 @@ struct PreparedBatch {
     rejected: Vec<(RawRow, String)>,
 }
 
-/// Maps rows `start..start + BATCH_ROWS` of a table into records (or reasons), with their JSON and hash.
-fn prepare_batch(
-    table: &ipbridge_ingest::RawTable,
+/// What the reading thread hands to the writer.
+enum Part {
+    Headers(Vec<String>),
+    Estimate(usize),
+    Batch(PreparedBatch),
+    Unreadable(String),
+}
+
+/// Maps rows into records (or reasons), with their JSON and hash.
+fn prepare_rows(
+    headers: &[String],
     columns: &PatentColumns,
     linker: &ApplicantLinker,
     scope: ImportScope,
     own_name: &str,
-    start: usize,
+    rows: Vec<RawRow>,
 ) -> Result<PreparedBatch> {
-    let end = (start + BATCH_ROWS).min(table.rows.len());
-    let rows = table.rows.get(start..end).unwrap_or_default();
     let mut batch = PreparedBatch { pending: Vec::with_capacity(rows.len()), rejected: Vec::new() };
     for row in rows {
-        match map_patent_row(columns, &table.headers, row) {
+        match map_patent_row(columns, headers, &row) {
             Ok(record) => {
                 let orgs: Vec<Option<OrgId>> = record.applicants.iter().map(|a| linker.link(&a.name)).collect();
                 if let ImportScope::OwnOrg(org) = scope
                     && !orgs.contains(&Some(org))
                 {
                     batch.rejected.push((
-                        row.clone(),
+                        row,
                         format!("【申请人】申请人中没有本单位（{own_name}）：单位管理员只能导入本单位作为申请人或专利权人的专利"),
                     ));
                     continue;
@@ -209,7 +214,7 @@ fn prepare_batch(
                     row: i64::try_from(row.number).ok(),
                 });
             }
-            Err(errors) => batch.rejected.push((row.clone(), format_reason(&errors))),
+            Err(errors) => batch.rejected.push((row, format_reason(&errors))),
         }
     }
     Ok(batch)
@@ -280,52 +285,78 @@ impl App {
         progress: &ProgressFn,
     ) -> Result<ImportRecord> {
         let scope = self.import_scope(actor)?;
-        let name = file_name.to_owned();
-        let table = tokio::task::spawn_blocking(move || read_table(&name, &bytes, format))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("read task: {e}")))?;
-        let table = match table {
-            Ok(t) => t,
-            Err(e) => return self.fail_import(actor, id, e.to_string()).await,
-        };
-        let columns = match PatentColumns::from_headers(&table.headers) {
-            Ok(c) => c,
-            Err(e) => return self.fail_import(actor, id, e.to_string()).await,
-        };
-        let mut counts = ImportCounts { total: table.rows.len() as u64, ..ImportCounts::default() };
         let own_name = match scope {
-            ImportScope::OwnOrg(org) => self.db.read().await?.org(org).await?.map(|o| o.name),
-            ImportScope::Any => None,
+            ImportScope::OwnOrg(org) => self.db.read().await?.org(org).await?.map(|o| o.name).unwrap_or_default(),
+            ImportScope::Any => String::new(),
         };
-        let linker = Arc::new(ApplicantLinker::load(&mut self.db.read().await?).await?);
-        let table = Arc::new(table);
-        let columns = Arc::new(columns);
-        let own_name = Arc::new(own_name.unwrap_or_default());
-        // Mapping a batch (parsing, JSON, hashing) runs on a blocking thread while the previous batch is
-        // written: the two cores share the work instead of taking turns.
-        let prepare = |start: usize| {
-            let (table, columns, linker, own_name) = (table.clone(), columns.clone(), linker.clone(), own_name.clone());
-            tokio::task::spawn_blocking(move || prepare_batch(&table, &columns, &linker, scope, &own_name, start))
-        };
-        let mut rejected: Vec<(RawRow, String)> = Vec::new();
-        let mut next = (!table.rows.is_empty()).then(|| prepare(0));
-        let mut start = 0;
-        while let Some(job) = next.take() {
-            let prepared = job.await.map_err(|e| ServiceError::Internal(format!("prepare task: {e}")))??;
-            start += BATCH_ROWS;
-            if start < table.rows.len() {
-                next = Some(prepare(start));
+        let linker = ApplicantLinker::load(&mut self.db.read().await?).await?;
+        // The file is read (as a stream of cells for xlsx) and mapped on a blocking thread, batch by batch,
+        // while the batches already mapped are written here: reading, mapping and writing overlap.
+        let (parts, mut received) = tokio::sync::mpsc::channel::<Result<Part>>(2);
+        let name = file_name.to_owned();
+        let reader = tokio::task::spawn_blocking(move || {
+            let mut state: Option<(Vec<String>, PatentColumns)> = None;
+            let result = stream_table(&name, &bytes, format, BATCH_ROWS, &mut |part| match part {
+                TablePart::Headers(headers) => match PatentColumns::from_headers(&headers) {
+                    Ok(columns) => {
+                        state = Some((headers.clone(), columns));
+                        parts.blocking_send(Ok(Part::Headers(headers))).is_ok()
+                    }
+                    Err(e) => {
+                        let _ = parts.blocking_send(Ok(Part::Unreadable(e.to_string())));
+                        false
+                    }
+                },
+                TablePart::Estimate(n) => parts.blocking_send(Ok(Part::Estimate(n))).is_ok(),
+                TablePart::Rows(rows) => match &state {
+                    Some((headers, columns)) => {
+                        let batch = prepare_rows(headers, columns, &linker, scope, &own_name, rows);
+                        parts.blocking_send(batch.map(Part::Batch)).is_ok()
+                    }
+                    None => false,
+                },
+            });
+            if let Err(e) = result {
+                let _ = parts.blocking_send(Ok(Part::Unreadable(e.to_string())));
             }
-            rejected.extend(prepared.rejected);
-            counts.rejected = rejected.len() as u64;
-            self.write_patent_batch(actor, Some(id), file_name, prepared.pending, Some(&columns), &mut counts).await?;
-            progress(&counts);
+        });
+        let mut counts = ImportCounts::default();
+        let mut headers: Vec<String> = Vec::new();
+        let mut columns: Option<PatentColumns> = None;
+        let mut rejected: Vec<(RawRow, String)> = Vec::new();
+        let mut unreadable: Option<String> = None;
+        while let Some(part) = received.recv().await {
+            match part? {
+                Part::Headers(h) => {
+                    columns = Some(PatentColumns::from_headers(&h).map_err(|e| ServiceError::Internal(e.to_string()))?);
+                    headers = h;
+                }
+                Part::Estimate(n) => counts.total = n as u64,
+                Part::Batch(batch) => {
+                    rejected.extend(batch.rejected);
+                    counts.rejected = rejected.len() as u64;
+                    self.write_patent_batch(actor, Some(id), file_name, batch.pending, columns.as_ref(), &mut counts)
+                        .await?;
+                    counts.total = counts.total.max(counts.read);
+                    progress(&counts);
+                }
+                Part::Unreadable(message) => unreadable = Some(message),
+            }
         }
+        reader.await.map_err(|e| ServiceError::Internal(format!("read task: {e}")))?;
+        if let Some(message) = unreadable {
+            if counts.read == 0 {
+                return self.fail_import(actor, id, message).await;
+            }
+            // Part of the file was written before it turned out unreadable: the written batches are whole.
+            warn!(%message, read = counts.read, "file became unreadable part-way");
+        }
+        counts.total = counts.read;
         let report = if rejected.is_empty() {
             None
         } else {
             Some(
-                ipbridge_ingest::rejected_rows_xlsx(&table.headers, &rejected)
+                ipbridge_ingest::rejected_rows_xlsx(&headers, &rejected)
                     .map_err(|e| ServiceError::Internal(e.to_string()))?,
             )
         };
