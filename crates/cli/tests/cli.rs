@@ -190,3 +190,37 @@ fn demo_backup_while_running_and_restore() {
     let list = ipbridge(&restore_dir, &["user", "list"], None);
     assert_eq!(text(&list.stdout).lines().count(), 14);
 }
+
+#[test]
+fn import_reports_counts_writes_rejected_rows_and_fails_only_on_unreadable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = dir.path().join("专利.csv");
+    std::fs::write(
+        &csv,
+        "申请号,专利名称,申请日,申请人\n202310605823.6,一种富硒茶的加工方法,2023-05-23,安康某公司\nCN202310605823.5,坏号,2023-05-23,某公司\n",
+    )
+    .unwrap();
+    let report = dir.path().join("错误报告.xlsx");
+    let out =
+        ipbridge(&data, &["import", "patents", csv.to_str().unwrap(), "--report", report.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("read 2 = inserted 1 + updated 0 + unchanged 0 + rejected 1"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(std::fs::read(&report).unwrap().starts_with(b"PK"));
+    let again =
+        ipbridge(&data, &["import", "patents", csv.to_str().unwrap(), "--report", report.to_str().unwrap()], None);
+    assert!(text(&again.stdout).contains("unchanged 1"), "{}", text(&again.stdout));
+    let junk = dir.path().join("junk.xlsx");
+    std::fs::write(&junk, b"PK\x03\x04 not a workbook").unwrap();
+    let out = ipbridge(&data, &["import", "patents", junk.to_str().unwrap()], None);
+    assert!(!out.status.success(), "an unreadable file fails");
+    assert!(text(&out.stderr).contains("无法导入"), "{}", text(&out.stderr));
+    let orgs = dir.path().join("orgs.csv");
+    std::fs::write(&orgs, "单位名称,类型,所在县区\n安康某研究院,科研院所,汉滨区\n").unwrap();
+    let out = ipbridge(&data, &["import", "orgs", orgs.to_str().unwrap()], None);
+    assert!(text(&out.stdout).contains("inserted 1"), "{}", text(&out.stdout));
+}
