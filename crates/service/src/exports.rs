@@ -107,3 +107,38 @@ impl App {
         self.finish_export(actor, "applicants", &t).await
     }
 }
+
+impl App {
+    /// The industry chain list.
+    pub async fn export_chains(&self, actor: &Actor) -> Result<Vec<u8>> {
+        actor.authorise(Permission::ManageChains)?;
+        let mut t = Table::new("重点产业链", &["排序", "名称", "代码", "IPC分类号前缀", "关键词", "状态"]);
+        for c in self.chains().await? {
+            t.push(vec![
+                Cell::from(c.sort_order),
+                Cell::from(c.name.as_str()),
+                Cell::from(c.code.as_str()),
+                Cell::from(c.ipc_prefixes.join("；")),
+                Cell::from(c.keywords.join("；")),
+                Cell::from(if c.active { "启用" } else { "停用" }),
+            ]);
+        }
+        self.finish_export(actor, "industry_chains", &t).await
+    }
+
+    /// The annual-fee reminder of an organisation.
+    pub async fn export_fees_due(&self, actor: &Actor, org: ipbridge_domain::ids::OrgId) -> Result<Vec<u8>> {
+        let due = self.fees_due(actor, org, crate::patents::FEE_WINDOW_DAYS).await?;
+        let mut t = Table::new("年费提醒", &["申请号", "专利名称", "申请日", "应缴日期", "滞纳期截止"]);
+        for d in &due {
+            t.push(vec![
+                Cell::from(d.patent.application_no.as_str()),
+                Cell::from(d.patent.title.as_str()),
+                Cell::from(d.patent.filing_date.map(|f| f.to_string())),
+                Cell::from(d.fee.next_due.to_string()),
+                Cell::from(d.fee.grace_ends.filter(|_| d.fee.in_grace).map(|g| g.to_string())),
+            ]);
+        }
+        self.finish_export(actor, "fees_due", &t).await
+    }
+}

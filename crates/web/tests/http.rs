@@ -949,7 +949,9 @@ async fn every_list_exports_to_xlsx_and_institutions_see_their_fees_due() {
     let t = TestApp::new().await;
     let mut c = t.client();
     c.login("bureau_officer", PASSWORD).await;
-    for path in ["/orgs/export?kind=enterprise", "/imports/export", "/applicants/export", "/patents/export"] {
+    for path in
+        ["/orgs/export?kind=enterprise", "/imports/export", "/applicants/export", "/patents/export", "/chains/export"]
+    {
         let res = c.get(path).await;
         assert_eq!(res.status, StatusCode::OK, "{path}");
         assert_eq!(&res.bytes[..2], b"PK", "{path}");
@@ -971,6 +973,7 @@ async fn every_list_exports_to_xlsx_and_institutions_see_their_fees_due() {
     let fees = inst.get("/patents/fees").await;
     assert_eq!(fees.status, StatusCode::OK);
     assert!(fees.body.contains("年费提醒"));
+    assert_eq!(&inst.get("/patents/fees/export").await.bytes[..2], b"PK");
     let other = t.org_id(OrgKind::Institution, 1).await;
     assert_eq!(inst.get(&format!("/patents/fees?org={other}")).await.status, StatusCode::FORBIDDEN);
 }

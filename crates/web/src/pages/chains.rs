@@ -30,6 +30,12 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     }))
 }
 
+/// The chain list as xlsx.
+pub async fn export(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let bytes = state.app.export_chains(&ctx.actor).await?;
+    Ok(super::xlsx_download(&super::export_name(&state, "重点产业链"), bytes))
+}
+
 /// The chain form as posted.
 #[derive(Debug, Default, Deserialize)]
 pub struct ChainInput {

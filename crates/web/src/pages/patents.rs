@@ -412,6 +412,16 @@ pub struct FeeQuery {
     org: String,
 }
 
+/// The fee reminder as xlsx.
+pub async fn fees_export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FeeQuery>) -> WebResult {
+    let org = match q.org.parse::<i64>() {
+        Ok(id) => OrgId::new(id),
+        Err(_) => ctx.user().map(|s| s.user.org_id).ok_or(ipbridge_service::ServiceError::Unauthenticated)?,
+    };
+    let bytes = state.app.export_fees_due(&ctx.actor, org).await?;
+    Ok(super::xlsx_download(&super::export_name(&state, "年费提醒"), bytes))
+}
+
 /// Annual fees falling due in the next 90 days for an institution's in-force patents.
 pub async fn fees(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FeeQuery>) -> WebResult {
     let me = ctx.user().map(|s| (s.user.org_id, s.user.org_name.clone()));
