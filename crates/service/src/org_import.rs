@@ -3,17 +3,14 @@
 
 use ipbridge_domain::Permission;
 use ipbridge_domain::audit::{Action, Outcome};
-use ipbridge_domain::ids::ImportId;
 use ipbridge_domain::org::{Org, OrgFields, OrgKind, normalise_name};
 use ipbridge_ingest::{Format, OrgColumns, OrgRow, RawRow, map_org_row, read_table};
-use ipbridge_store::{
-    AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport, OrgFilter, OrgStore,
-};
+use ipbridge_store::{AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStore, NewImport, OrgFilter, OrgStore};
 use serde_json::json;
 use sm3::{Digest, Sm3};
 
-use crate::patents::{ProgressFn, import_message};
-use crate::{Actor, App, FieldErrors, Result, ServiceError};
+use crate::patents::ProgressFn;
+use crate::{Actor, App, Result, ServiceError};
 
 impl App {
     /// Resolves a county written as a code or a name against the policy file.
@@ -69,11 +66,11 @@ impl App {
             .map_err(|e| ServiceError::Internal(format!("read task: {e}")))?;
         let table = match table {
             Ok(t) => t,
-            Err(e) => return self.fail_org_import(actor, id, e.to_string()).await,
+            Err(e) => return self.fail_import(actor, id, e.to_string()).await,
         };
         let columns = match OrgColumns::from_headers(&table.headers) {
             Ok(c) => c,
-            Err(e) => return self.fail_org_import(actor, id, e.to_string()).await,
+            Err(e) => return self.fail_import(actor, id, e.to_string()).await,
         };
         let mut counts = ImportCounts { total: table.rows.len() as u64, ..ImportCounts::default() };
         let mut rejected: Vec<(RawRow, String)> = Vec::new();
@@ -147,30 +144,7 @@ impl App {
                     .map_err(|e| ServiceError::Internal(e.to_string()))?,
             )
         };
-        let mut tx = self.db.begin().await?;
-        tx.finish_import(id, ImportStatus::Done, &import_message(&counts), report.as_deref(), self.now()).await?;
-        tx.append_audit(&actor.audit(
-            Action::ImportFinish,
-            "import",
-            id,
-            Outcome::Success,
-            json!({"read": counts.read, "inserted": counts.inserted, "updated": counts.updated,
-                   "unchanged": counts.unchanged, "rejected": counts.rejected}),
-        ))
-        .await?;
-        tx.commit().await?;
-        self.db.read().await?.import(id).await?.ok_or(ServiceError::NotFound)
-    }
-
-    async fn fail_org_import(&self, actor: &Actor, id: ImportId, message: String) -> Result<ImportRecord> {
-        let mut tx = self.db.begin().await?;
-        tx.finish_import(id, ImportStatus::Failed, &message, None, self.now()).await?;
-        tx.append_audit(&actor.audit(Action::ImportFinish, "import", id, Outcome::Failure, json!({"error": message})))
-            .await?;
-        tx.commit().await?;
-        let mut e = FieldErrors::new();
-        e.add("file", message);
-        Err(ServiceError::Invalid(e))
+        self.complete_import(actor, id, &counts, report.as_deref()).await
     }
 
     /// The organisation fields of an imported row, or the reason the row is refused.

@@ -167,6 +167,22 @@ struct Pending {
     row: Option<i64>,
 }
 
+impl Pending {
+    /// What the store writes for this record.
+    fn write<'a>(&'a self, import_id: Option<ImportId>, source_file: &'a str) -> PatentWrite<'a> {
+        PatentWrite {
+            record: &self.record,
+            record_json: &self.json,
+            content_hash: &self.hash,
+            applicant_names_norm: &self.names_norm,
+            applicant_orgs: &self.orgs,
+            import_id,
+            source_file,
+            source_row: self.row,
+        }
+    }
+}
+
 /// One batch of a file, mapped: the records to write and the rows refused with their reasons.
 struct PreparedBatch {
     pending: Vec<Pending>,
@@ -360,9 +376,20 @@ impl App {
                     .map_err(|e| ServiceError::Internal(e.to_string()))?,
             )
         };
-        let message = import_message(&counts);
+        info!(?counts, "import finished");
+        self.complete_import(actor, id, &counts, report.as_deref()).await
+    }
+
+    /// Ends an import run with its counts and report, audited; returns the stored run.
+    pub(crate) async fn complete_import(
+        &self,
+        actor: &Actor,
+        id: ImportId,
+        counts: &ImportCounts,
+        report: Option<&[u8]>,
+    ) -> Result<ImportRecord> {
         let mut tx = self.db.begin().await?;
-        tx.finish_import(id, ImportStatus::Done, &message, report.as_deref(), self.now()).await?;
+        tx.finish_import(id, ImportStatus::Done, &import_message(counts), report, self.now()).await?;
         tx.append_audit(&actor.audit(
             Action::ImportFinish,
             "import",
@@ -373,11 +400,11 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
-        info!(?counts, "import finished");
         self.db.read().await?.import(id).await?.ok_or(ServiceError::NotFound)
     }
 
-    async fn fail_import(&self, actor: &Actor, id: ImportId, message: String) -> Result<ImportRecord> {
+    /// Ends an import run whose file cannot be read at all (audited) and returns the reason as a form error.
+    pub(crate) async fn fail_import(&self, actor: &Actor, id: ImportId, message: String) -> Result<ImportRecord> {
         warn!(%message, "import failed: file unreadable");
         let mut tx = self.db.begin().await?;
         tx.finish_import(id, ImportStatus::Failed, &message, None, self.now()).await?;
@@ -440,39 +467,14 @@ impl App {
                 None => inserts.push(i),
                 Some(e) if e.content_hash == p.hash => {}
                 Some(e) => {
-                    let w = PatentWrite {
-                        record: &p.record,
-                        record_json: &p.json,
-                        content_hash: &p.hash,
-                        applicant_names_norm: &p.names_norm,
-                        applicant_orgs: &p.orgs,
-                        import_id,
-                        source_file: file_name,
-                        source_row: p.row,
-                    };
-                    tx.update_patent(e.id, &w, now).await?;
+                    tx.update_patent(e.id, &p.write(import_id, file_name), now).await?;
                     let diff = record_diff(&e.record_json, &p.json);
                     tx.add_patent_history(e.id, now, import_id, &actor_name, "updated", &diff.to_string()).await?;
                     updated_numbers.push(no.clone());
                 }
             }
         }
-        let writes: Vec<PatentWrite<'_>> = inserts
-            .iter()
-            .map(|&i| {
-                let p = &pending[i];
-                PatentWrite {
-                    record: &p.record,
-                    record_json: &p.json,
-                    content_hash: &p.hash,
-                    applicant_names_norm: &p.names_norm,
-                    applicant_orgs: &p.orgs,
-                    import_id,
-                    source_file: file_name,
-                    source_row: p.row,
-                }
-            })
-            .collect();
+        let writes: Vec<PatentWrite<'_>> = inserts.iter().map(|&i| pending[i].write(import_id, file_name)).collect();
         let inserted = tx.insert_patents(&writes, now).await?;
         drop(writes);
         pending.clear();
@@ -522,10 +524,7 @@ impl App {
             }
             self.write_patent_batch(actor, Some(id), label, pending, None, &mut counts).await?;
         }
-        let mut tx = self.db.begin().await?;
-        tx.finish_import(id, ImportStatus::Done, &import_message(&counts), None, self.now()).await?;
-        tx.commit().await?;
-        self.db.read().await?.import(id).await?.ok_or(ServiceError::NotFound)
+        self.complete_import(actor, id, &counts, None).await
     }
 }
 
