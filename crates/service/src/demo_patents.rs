@@ -192,8 +192,10 @@ pub fn demo_patents(orgs: &[Org], count: usize, today: NaiveDate) -> Vec<PatentR
         let kind = *pick(&mut rng, theme.kinds);
         let title = match patent_type {
             PatentType::Design => format!("{subject}包装盒"),
+            // A utility model protects a product's shape or structure, never a method or a composition.
             PatentType::UtilityModel => {
-                format!("一种{subject}{}", if kind.ends_with("方法") || kind.ends_with("工艺") { "装置" } else { kind })
+                let device = ["装置", "设备", "结构", "系统"].iter().any(|d| kind.ends_with(d));
+                format!("一种{subject}{}", if device { kind } else { "生产装置" })
             }
             PatentType::Invention => format!("一种{subject}的{kind}"),
         };
