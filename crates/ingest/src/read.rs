@@ -5,9 +5,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Cursor;
 
-use calamine::{Data, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use calamine::{Data, ExcelDateTime};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
 /// Header of the column that carries a JSONL line which is not a JSON object. The line is kept, not dropped,
@@ -179,11 +178,9 @@ pub fn read_table(file_name: &str, bytes: &[u8], format: Option<Format>) -> Resu
         .or_else(|| Format::detect(file_name, bytes))
         .ok_or_else(|| ReadError::NotATable { file: file_name.to_owned() })?;
     match format {
-        Format::Xlsx => {
-            let records = read_workbook(bytes)?;
-            let (headers, rows) = split_header(records)?;
-            finish(headers, rows)
-        }
+        // Workbooks are always read cell by cell: a whole-sheet range would allocate the rectangle the file
+        // declares, which a few kilobytes can make gigabytes.
+        Format::Xlsx => crate::stream::read_xlsx_whole(bytes),
         Format::Csv => {
             let records = read_delimited(&decode_text(bytes))?;
             let (headers, rows) = split_header(records)?;
@@ -378,73 +375,6 @@ fn csv_error_text(e: &csv::Error) -> String {
 
 // ---------------------------------------------------------------------------------------------------------
 // Workbooks
-
-fn read_workbook(bytes: &[u8]) -> Result<Vec<Record>, ReadError> {
-    // The workbook readers parse untrusted zip and XML; a panic deep inside one must become a rejected file,
-    // not a crashed import.
-    std::panic::catch_unwind(|| open_workbook(bytes))
-        .unwrap_or_else(|_| Err(ReadError::Workbook { detail: "读取过程中出错".to_owned() }))
-}
-
-fn open_workbook(bytes: &[u8]) -> Result<Vec<Record>, ReadError> {
-    let cursor = Cursor::new(bytes);
-    if bytes.starts_with(OLE_MAGIC) {
-        let mut wb = Xls::new(cursor).map_err(workbook_error)?;
-        return first_sheet_with_data(&mut wb);
-    }
-    match Xlsx::new(cursor.clone()) {
-        Ok(mut wb) => first_sheet_with_data(&mut wb),
-        Err(xlsx_error) => match Ods::new(cursor) {
-            Ok(mut wb) => first_sheet_with_data(&mut wb),
-            Err(_) => Err(workbook_error(xlsx_error)),
-        },
-    }
-}
-
-fn workbook_error(e: impl fmt::Display) -> ReadError {
-    ReadError::Workbook { detail: e.to_string() }
-}
-
-/// Reads the first worksheet that holds any value, visible sheets before hidden ones: exports sometimes
-/// start with an empty or a cover sheet.
-fn first_sheet_with_data<R, RS>(wb: &mut R) -> Result<Vec<Record>, ReadError>
-where
-    R: Reader<RS>,
-    R::Error: fmt::Display,
-    RS: std::io::Read + std::io::Seek,
-{
-    let sheets: Vec<(String, bool)> = wb
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet)
-        .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
-        .collect();
-    let ordered = sheets.iter().filter(|(_, v)| *v).chain(sheets.iter().filter(|(_, v)| !*v));
-    let mut first_error = None;
-    for (name, _) in ordered {
-        match wb.worksheet_range(name) {
-            Ok(range) => {
-                let Some((top, _)) = range.start() else { continue };
-                let top = usize::try_from(top).unwrap_or(usize::MAX);
-                let records: Vec<Record> = range
-                    .rows()
-                    .enumerate()
-                    .map(|(i, row)| (top.saturating_add(i).saturating_add(1), row.iter().map(cell_text).collect()))
-                    .collect();
-                if records.iter().any(|(_, cells)| cells.iter().any(|c: &String| !c.is_empty())) {
-                    return Ok(records);
-                }
-            }
-            Err(e) => {
-                first_error.get_or_insert_with(|| workbook_error(e));
-            }
-        }
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(Vec::new()),
-    }
-}
 
 /// The text a clerk sees in the cell (cached values for formulas).
 pub(crate) fn cell_text(cell: &Data) -> String {

@@ -40,11 +40,16 @@ pub fn stream_table(
         let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stream_xlsx(bytes, chunk_rows, sink)));
         return match streamed {
             Ok(Ok(true)) => Ok(()),
-            // Not an xlsx the stream reader understands (or no sheet with data): read it the ordinary way.
-            Ok(Ok(false)) => whole(file_name, bytes, format, chunk_rows, sink),
+            Ok(Ok(false)) => Err(ReadError::NoHeader),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(ReadError::Workbook { detail: "读取过程中出错".to_owned() }),
         };
+    }
+    if format == Some(Format::Xlsx) {
+        // A legacy .xls or an .ods: their readers build whole-sheet ranges, which a crafted file can blow up.
+        return Err(ReadError::Workbook {
+            detail: "只支持 .xlsx 格式的 Excel 文件，请用 Excel 或 WPS 打开后“另存为” .xlsx 再上传".to_owned(),
+        });
     }
     whole(file_name, bytes, format, chunk_rows, sink)
 }
@@ -69,10 +74,30 @@ fn whole(
     Ok(())
 }
 
-/// Streams the first worksheet with data. Ok(false) when the stream reader cannot handle the file, so the
-/// caller falls back to reading it whole.
+/// The widest table accepted: exports have a few dozen columns; a cell far to the right is a malformed or
+/// crafted file, and every column costs memory in every row.
+pub const MAX_COLUMNS: usize = 512;
+
+/// A whole xlsx table, read through the stream (what `read_table` returns for workbooks).
+pub(crate) fn read_xlsx_whole(bytes: &[u8]) -> Result<crate::read::RawTable, ReadError> {
+    let mut headers = Vec::new();
+    let mut rows = Vec::new();
+    stream_table("workbook.xlsx", bytes, Some(Format::Xlsx), 10_000, &mut |part| {
+        match part {
+            TablePart::Headers(h) => headers = h,
+            TablePart::Estimate(_) => {}
+            TablePart::Rows(r) => rows.extend(r),
+        }
+        true
+    })?;
+    Ok(crate::read::RawTable { headers, rows })
+}
+
+/// Streams the first worksheet with data. Ok(false) when no sheet holds any value.
 fn stream_xlsx(bytes: &[u8], chunk_rows: usize, sink: &mut dyn FnMut(TablePart) -> bool) -> Result<bool, ReadError> {
-    let Ok(mut wb) = Xlsx::new(Cursor::new(bytes)) else { return Ok(false) };
+    let mut wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Workbook {
+        detail: format!("文件不是有效的 .xlsx 工作簿，请用 Excel 或 WPS 打开后“另存为” .xlsx 再上传（{e}）"),
+    })?;
     let sheets: Vec<(String, bool)> = wb
         .sheets_metadata()
         .iter()
@@ -82,10 +107,10 @@ fn stream_xlsx(bytes: &[u8], chunk_rows: usize, sink: &mut dyn FnMut(TablePart) 
     let ordered: Vec<String> =
         sheets.iter().filter(|(_, v)| *v).chain(sheets.iter().filter(|(_, v)| !*v)).map(|(n, _)| n.clone()).collect();
     for name in ordered {
-        let Ok(mut cells) = wb.worksheet_cells_reader(&name) else { return Ok(false) };
+        let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| ReadError::Workbook { detail: e.to_string() })?;
         let declared =
             usize::try_from(cells.dimensions().end.0.saturating_sub(cells.dimensions().start.0)).unwrap_or(0);
-        let declared_width = usize::try_from(cells.dimensions().end.1.saturating_add(1)).unwrap_or(0);
+        let declared_width = usize::try_from(cells.dimensions().end.1.saturating_add(1)).unwrap_or(0).min(MAX_COLUMNS);
         let mut stream = RowAssembler::new(chunk_rows, declared, declared_width);
         loop {
             match cells.next_cell() {
@@ -116,6 +141,8 @@ struct RowAssembler {
     /// Non-empty rows seen before the header is known.
     lookahead: Vec<(usize, Vec<String>)>,
     headers: Option<Vec<String>>,
+    /// Empty columns left of the table.
+    offset: usize,
     chunk: Vec<RawRow>,
     any_rows: bool,
 }
@@ -129,6 +156,7 @@ impl RowAssembler {
             current: None,
             lookahead: Vec::new(),
             headers: None,
+            offset: 0,
             chunk: Vec::new(),
             any_rows: false,
         }
@@ -150,13 +178,19 @@ impl RowAssembler {
         }
         let (_, cells) = self.current.get_or_insert_with(|| (row, Vec::new()));
         let col = usize::try_from(col).unwrap_or(usize::MAX);
-        if col < 16_384 {
-            // Excel's widest sheet; a larger column index is a malformed file, not a reason to allocate.
-            if cells.len() <= col {
-                cells.resize(col + 1, String::new());
+        if col >= MAX_COLUMNS {
+            if text.is_empty() {
+                // A formatted but empty cell far to the right: nothing to keep.
+                return Ok(true);
             }
-            cells[col] = text;
+            return Err(ReadError::Workbook {
+                detail: format!("第{}行有超过{MAX_COLUMNS}列的数据；请删除多余的列后再上传", u64::from(row) + 1),
+            });
         }
+        if cells.len() <= col {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = text;
         Ok(true)
     }
 
@@ -173,7 +207,17 @@ impl RowAssembler {
         match &self.headers {
             Some(headers) => {
                 let width = headers.len();
-                let mut cells = cells;
+                if cells.iter().take(self.offset).any(|c| !c.is_empty()) {
+                    return Err(ReadError::Workbook {
+                        detail: format!("第{number}行在第一个列名左侧还有数据；请为这些列填写列名后再上传"),
+                    });
+                }
+                let mut cells: Vec<String> = cells.into_iter().skip(self.offset).collect();
+                if cells.iter().skip(width).any(|c| !c.is_empty()) {
+                    return Err(ReadError::Workbook {
+                        detail: format!("第{number}行在最后一个列名右侧还有数据；请为这些列填写列名后再上传"),
+                    });
+                }
                 cells.resize(width, String::new());
                 self.chunk.push(RawRow { number, cells });
                 if self.chunk.len() >= self.chunk_rows {
@@ -195,12 +239,23 @@ impl RowAssembler {
     /// the header, the estimate and the rows read so far.
     fn decide_header(&mut self, sink: &mut dyn FnMut(TablePart) -> bool) -> Result<bool, ReadError> {
         let (raw_headers, rows) = split_header(std::mem::take(&mut self.lookahead))?;
+        // Columns left of every value (a table that starts in column B) are not part of the table.
+        let first_used = |cells: &[String]| cells.iter().position(|c| !c.is_empty());
+        self.offset = std::iter::once(&raw_headers)
+            .chain(rows.iter().map(|(_, c)| c))
+            .filter_map(|c| first_used(c))
+            .min()
+            .unwrap_or(0);
+        let offset = self.offset;
+        let raw_headers: Vec<String> = raw_headers.into_iter().skip(offset).collect();
+        let rows: Vec<(usize, Vec<String>)> =
+            rows.into_iter().map(|(n, c)| (n, c.into_iter().skip(offset).collect())).collect();
         let width = rows
             .iter()
             .map(|(_, c)| c.len())
             .chain([
                 raw_headers.iter().rposition(|h| !h.is_empty()).map_or(0, |p| p + 1),
-                self.declared_width.min(16_384),
+                self.declared_width.saturating_sub(offset),
             ])
             .max()
             .unwrap_or(0);
@@ -210,7 +265,7 @@ impl RowAssembler {
         let names: Vec<String> = (0..width)
             .map(|i| match raw_headers.get(i).map(|h| h.trim_start_matches('\u{feff}').trim()) {
                 Some(h) if !h.is_empty() => h.to_owned(),
-                _ => format!("第{}列", i + 1),
+                _ => format!("第{}列", i + offset + 1),
             })
             .collect();
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -320,6 +375,33 @@ mod tests {
         .unwrap();
         assert_eq!(parts.len(), 4, "{parts:?}");
         assert!(matches!(&parts[0], TablePart::Headers(h) if h.len() == 2));
+    }
+
+    #[test]
+    fn a_far_away_cell_costs_nothing() {
+        // A header, one row, and a formatted blank cell in Excel's last column and row: the declared sheet is
+        // 16,384 × 1,048,576 cells. The table must come back at its real size, quickly, with bounded columns.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "申请号").unwrap();
+        ws.write_string(0, 1, "专利名称").unwrap();
+        ws.write_string(1, 0, "202310605823.6").unwrap();
+        ws.write_string(1, 1, "名称").unwrap();
+        let fmt = rust_xlsxwriter::Format::new().set_bold();
+        ws.write_blank(1_048_575, 16_383, &fmt).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let started = std::time::Instant::now();
+        let table = read_table("t.xlsx", &bytes, None).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(table.rows.len(), 1);
+        assert!(table.headers.len() <= MAX_COLUMNS, "{} columns", table.headers.len());
+        // A value beyond the widest accepted table refuses the file instead of allocating for it.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "申请号").unwrap();
+        ws.write_string(5, 16_000, "远处的值").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(matches!(read_table("t.xlsx", &bytes, None), Err(ReadError::Workbook { .. })));
     }
 
     #[test]
