@@ -345,6 +345,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<ExitCode> {
         tracing::warn!("{warning}");
     }
     let app = open(settings).await?;
+    app.mark_interrupted_imports().await?;
     if demo {
         let password = std::env::var("IPBRIDGE_DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
         match app.seed_demo(&Actor::cli(), password.as_deref()).await {

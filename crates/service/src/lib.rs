@@ -243,20 +243,24 @@ impl App {
             clock: Arc::new(Clock::default()),
         };
         chains::seed_from_policy(&app).await?;
-        // Imports left running by a stopped process: their written batches are whole; say so.
-        {
-            use ipbridge_store::ImportStore;
-            let mut tx = app.db.begin().await?;
-            let n = tx.mark_interrupted_imports(app.now()).await?;
-            tx.commit().await?;
-            if n > 0 {
-                tracing::warn!(
-                    imports = n,
-                    "imports interrupted by the last stop were marked; import the same files again to complete them"
-                );
-            }
-        }
         Ok(app)
+    }
+
+    /// Marks import runs left `running` by a stopped server as interrupted (their written batches are whole;
+    /// importing the same file again completes them). Called when the server starts, never by other
+    /// commands, which may run beside a live server.
+    pub async fn mark_interrupted_imports(&self) -> Result<u64> {
+        use ipbridge_store::ImportStore;
+        let mut tx = self.db.begin().await?;
+        let n = tx.mark_interrupted_imports(self.now()).await?;
+        tx.commit().await?;
+        if n > 0 {
+            tracing::warn!(
+                imports = n,
+                "imports interrupted by the last stop were marked; import the same files again to complete them"
+            );
+        }
+        Ok(n)
     }
 
     /// Whether any account exists (an empty platform tells the operator how to create the first one).

@@ -5,7 +5,9 @@ use ipbridge_domain::Permission;
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::org::{Org, OrgFields, OrgKind, normalise_name};
 use ipbridge_ingest::{Format, OrgColumns, OrgRow, RawRow, map_org_row, read_table};
-use ipbridge_store::{AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStore, NewImport, OrgFilter, OrgStore};
+use ipbridge_store::{
+    ApplicantStore, AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStore, NewImport, OrgFilter, OrgStore,
+};
 use serde_json::json;
 use sm3::{Digest, Sm3};
 
@@ -60,6 +62,23 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        let result = self.import_org_rows(actor, id, file_name, bytes, format, progress).await;
+        if let Err(e) = &result {
+            self.abandon_import(actor, id, e).await;
+        }
+        result
+    }
+
+    /// Reads and writes the rows of an organisation import run.
+    async fn import_org_rows(
+        &self,
+        actor: &Actor,
+        id: ipbridge_domain::ids::ImportId,
+        file_name: &str,
+        bytes: Vec<u8>,
+        format: Option<Format>,
+        progress: &ProgressFn,
+    ) -> Result<ImportRecord> {
         let name = file_name.to_owned();
         let table = tokio::task::spawn_blocking(move || read_table(&name, &bytes, format))
             .await
@@ -88,9 +107,17 @@ impl App {
                 match self.org_fields_from_row(&org) {
                     Ok(fields) => {
                         let existing = find_existing(&mut tx, &fields).await?;
+                        // What a spreadsheet cannot say stays as the bureau set it: the department link and
+                        // whether the organisation is active.
+                        let mut fields = fields;
+                        if let Some(o) = &existing {
+                            fields.department_code = o.department_code.clone();
+                            fields.active = o.active;
+                        }
                         match existing {
                             None => {
                                 let new_id = tx.insert_org(&fields, self.now()).await?;
+                                tx.link_applicant(&normalise_name(&fields.name), new_id).await?;
                                 tx.append_audit(&actor.audit(
                                     Action::OrgCreate,
                                     "org",
@@ -198,5 +225,4 @@ fn same(o: &Org, f: &OrgFields) -> bool {
         && o.county_code == f.county_code
         && o.contact_name == f.contact_name
         && o.address == f.address
-        && o.active
 }

@@ -4,8 +4,8 @@
 use ipbridge_domain::CreditCode;
 use ipbridge_domain::Permission;
 use ipbridge_domain::audit::{Action, Outcome};
-use ipbridge_domain::org::{Faculty, FacultyId, InstitutionKind, Org, OrgFields, OrgId, OrgKind};
-use ipbridge_store::{AuditStore, OrgFilter, OrgStore};
+use ipbridge_domain::org::{Faculty, FacultyId, InstitutionKind, Org, OrgFields, OrgId, OrgKind, normalise_name};
+use ipbridge_store::{ApplicantStore, AuditStore, OrgFilter, OrgStore};
 use serde_json::json;
 
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
@@ -178,7 +178,11 @@ impl App {
         let fields = self.parse_org_form(form)?;
         let mut tx = self.db.begin().await?;
         let id = tx.insert_org(&fields, self.now()).await?;
-        tx.append_audit(&actor.audit(Action::OrgCreate, "org", id, Outcome::Success, org_detail(&fields))).await?;
+        // Patents already imported under exactly this name now belong to the new organisation.
+        let linked = tx.link_applicant(&normalise_name(&fields.name), id).await?;
+        let mut detail = org_detail(&fields);
+        detail["linked_patents"] = json!(linked);
+        tx.append_audit(&actor.audit(Action::OrgCreate, "org", id, Outcome::Success, detail)).await?;
         tx.commit().await?;
         Ok(id)
     }

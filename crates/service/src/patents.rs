@@ -91,14 +91,47 @@ fn record_diff(before_json: &str, after_json: &str) -> serde_json::Value {
     serde_json::Value::Object(changes)
 }
 
+/// A value an import cell left empty.
+trait Blank {
+    fn is_blank(&self) -> bool;
+}
+
+impl Blank for String {
+    fn is_blank(&self) -> bool {
+        self.trim().is_empty()
+    }
+}
+
+impl<T> Blank for Option<T> {
+    fn is_blank(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T> Blank for Vec<T> {
+    fn is_blank(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl Blank for u32 {
+    fn is_blank(&self) -> bool {
+        // Counts never go down (transfers, licences, pledges): 0 means the file did not give one.
+        *self == 0
+    }
+}
+
 /// Keeps the stored values of every field the file has no column for: a file with fewer columns (a
 /// legal-status update, a commercial export without claims) updates what it carries and erases nothing.
 fn keep_missing_fields(new: &mut PatentRecord, old: &PatentRecord, has: impl Fn(PatentField) -> bool) {
     use PatentField as F;
+    // A field is replaced only when the file has its column and the cell is filled: an empty cell means
+    // "not given", never "erase" (exports leave cells blank when a database lacks the value).
     macro_rules! keep {
-        ($field:expr, $($member:ident),+) => {
-            if !has($field) {
-                $(new.$member = old.$member.clone();)+
+        ($field:expr, $first:ident $(, $member:ident)*) => {
+            if !has($field) || new.$first.is_blank() {
+                new.$first = old.$first.clone();
+                $(new.$member = old.$member.clone();)*
             }
         };
     }
@@ -125,17 +158,17 @@ fn keep_missing_fields(new: &mut PatentRecord, old: &PatentRecord, has: impl Fn(
     keep!(F::LicenseDate, license_date);
     keep!(F::PledgeDate, pledge_date);
     keep!(F::LapseDate, lapse_date);
-    keep!(F::LegalStatus, legal_status, legal_status_raw);
+    keep!(F::LegalStatus, legal_status_raw, legal_status);
     keep!(F::ProvinceCode, province_code);
-    if !has(F::Applicants) {
+    if !has(F::Applicants) || new.applicants.is_empty() {
         new.applicants = old.applicants.clone();
-    } else if !has(F::ApplicantAddress)
-        && let (Some(n), Some(o)) = (new.applicants.first_mut(), old.applicants.first())
+    } else if let (Some(n), Some(o)) = (new.applicants.first_mut(), old.applicants.first())
         && n.name == o.name
+        && n.address.is_blank()
     {
         n.address = o.address.clone();
     }
-    if !has(F::MainIpc) && !has(F::IpcCodes) {
+    if new.ipc_codes.is_empty() && new.main_ipc.is_none() {
         new.main_ipc = old.main_ipc.clone();
         new.ipc_codes = old.ipc_codes.clone();
     } else if !has(F::IpcCodes) {
@@ -165,6 +198,8 @@ struct Pending {
     names_norm: Vec<String>,
     orgs: Vec<Option<OrgId>>,
     row: Option<i64>,
+    /// The source row, kept only for imports limited to one organisation (it may still be refused).
+    source: Option<RawRow>,
 }
 
 impl Pending {
@@ -228,6 +263,7 @@ fn prepare_rows(
                     json,
                     record,
                     row: i64::try_from(row.number).ok(),
+                    source: matches!(scope, ImportScope::OwnOrg(_)).then(|| row.clone()),
                 });
             }
             Err(errors) => batch.rejected.push((row, format_reason(&errors))),
@@ -300,6 +336,23 @@ impl App {
         format: Option<Format>,
         progress: &ProgressFn,
     ) -> Result<ImportRecord> {
+        let result = self.run_patent_import_inner(actor, id, file_name, bytes, format, progress).await;
+        if let Err(e) = &result {
+            // Whatever went wrong, the run must not stay "running": the batches written are whole.
+            self.abandon_import(actor, id, e).await;
+        }
+        result
+    }
+
+    async fn run_patent_import_inner(
+        &self,
+        actor: &Actor,
+        id: ImportId,
+        file_name: &str,
+        bytes: Vec<u8>,
+        format: Option<Format>,
+        progress: &ProgressFn,
+    ) -> Result<ImportRecord> {
         let scope = self.import_scope(actor)?;
         let own_name = match scope {
             ImportScope::OwnOrg(org) => self.db.read().await?.org(org).await?.map(|o| o.name).unwrap_or_default(),
@@ -348,7 +401,23 @@ impl App {
                     headers = h;
                 }
                 Part::Estimate(n) => counts.total = n as u64,
-                Part::Batch(batch) => {
+                Part::Batch(mut batch) => {
+                    if let ImportScope::OwnOrg(org) = scope {
+                        // A patent already on the platform may be changed only by an organisation that holds it.
+                        let taken = self.held_by_others(org, &batch.pending).await?;
+                        let (refused, kept): (Vec<Pending>, Vec<Pending>) =
+                            batch.pending.into_iter().partition(|p| taken.contains(p.record.application_no.as_str()));
+                        batch.pending = kept;
+                        for p in refused {
+                            batch.rejected.push((
+                                p.source.unwrap_or_else(|| RawRow { number: 0, cells: Vec::new() }),
+                                format!(
+                                    "【申请号】专利“{}”已在平台登记且权利人中没有本单位，单位管理员不能修改；如权利人有变化请联系市场监管局",
+                                    p.record.application_no
+                                ),
+                            ));
+                        }
+                    }
                     rejected.extend(batch.rejected);
                     counts.rejected = rejected.len() as u64;
                     self.write_patent_batch(actor, Some(id), file_name, batch.pending, columns.as_ref(), &mut counts)
@@ -360,9 +429,9 @@ impl App {
             }
         }
         reader.await.map_err(|e| ServiceError::Internal(format!("read task: {e}")))?;
-        if let Some(message) = unreadable {
+        if let Some(message) = &unreadable {
             if counts.read == 0 {
-                return self.fail_import(actor, id, message).await;
+                return self.fail_import(actor, id, message.clone()).await;
             }
             // Part of the file was written before it turned out unreadable: the written batches are whole.
             warn!(%message, read = counts.read, "file became unreadable part-way");
@@ -377,7 +446,58 @@ impl App {
             )
         };
         info!(?counts, "import finished");
-        self.complete_import(actor, id, &counts, report.as_deref()).await
+        match unreadable {
+            None => self.complete_import(actor, id, &counts, report.as_deref()).await,
+            Some(message) => {
+                let note = format!(
+                    "文件第{}行之后无法读取：{message}。之前的行已处理（{}），其余行未导入；修正文件后重新导入同一文件即可补全",
+                    counts.read,
+                    import_message(&counts)
+                );
+                self.end_import(actor, id, &counts, report.as_deref(), ImportStatus::Failed, &note).await
+            }
+        }
+    }
+
+    /// Marks a run that ended on an error as failed, if it is still running (best effort: the error that
+    /// ended it is what the caller reports).
+    pub(crate) async fn abandon_import(&self, actor: &Actor, id: ImportId, error: &ServiceError) {
+        let Ok(mut tx) = self.db.read().await else { return };
+        let still_running = matches!(tx.import(id).await, Ok(Some(r)) if r.status == ImportStatus::Running);
+        drop(tx);
+        if !still_running {
+            return;
+        }
+        warn!(import_id = %id, %error, "import ended on an error");
+        let message =
+            format!("导入过程中出错：{}；已写入的批次完整保留，重新导入同一文件即可补全", error.user_message());
+        if let Ok(mut tx) = self.db.begin().await {
+            let _ = tx.finish_import(id, ImportStatus::Failed, &message, None, self.now()).await;
+            let _ = tx
+                .append_audit(&actor.audit(
+                    Action::ImportFinish,
+                    "import",
+                    id,
+                    Outcome::Failure,
+                    json!({"error": error.to_string()}),
+                ))
+                .await;
+            let _ = tx.commit().await;
+        }
+    }
+
+    /// The application numbers of a batch that are stored already and not held by `org`.
+    async fn held_by_others(&self, org: OrgId, pending: &[Pending]) -> Result<std::collections::HashSet<String>> {
+        let numbers: Vec<String> = pending.iter().map(|p| p.record.application_no.as_str().to_owned()).collect();
+        let mut tx = self.db.read().await?;
+        let existing = tx.existing_patents(&numbers).await?;
+        let mut taken = std::collections::HashSet::new();
+        for (no, e) in existing {
+            if !tx.holds_patent(org, e.id).await? {
+                taken.insert(no);
+            }
+        }
+        Ok(taken)
     }
 
     /// Ends an import run with its counts and report, audited; returns the stored run.
@@ -388,13 +508,27 @@ impl App {
         counts: &ImportCounts,
         report: Option<&[u8]>,
     ) -> Result<ImportRecord> {
+        self.end_import(actor, id, counts, report, ImportStatus::Done, &import_message(counts)).await
+    }
+
+    /// Ends an import run with a status and message, saving the final counts, audited.
+    async fn end_import(
+        &self,
+        actor: &Actor,
+        id: ImportId,
+        counts: &ImportCounts,
+        report: Option<&[u8]>,
+        status: ImportStatus,
+        message: &str,
+    ) -> Result<ImportRecord> {
         let mut tx = self.db.begin().await?;
-        tx.finish_import(id, ImportStatus::Done, &import_message(counts), report, self.now()).await?;
+        tx.set_import_counts(id, counts).await?;
+        tx.finish_import(id, status, message, report, self.now()).await?;
         tx.append_audit(&actor.audit(
             Action::ImportFinish,
             "import",
             id,
-            Outcome::Success,
+            if status == ImportStatus::Done { Outcome::Success } else { Outcome::Failure },
             json!({"read": counts.read, "inserted": counts.inserted, "updated": counts.updated,
                    "unchanged": counts.unchanged, "rejected": counts.rejected}),
         ))
@@ -520,6 +654,7 @@ impl App {
                     json,
                     record,
                     row: None,
+                    source: None,
                 });
             }
             self.write_patent_batch(actor, Some(id), label, pending, None, &mut counts).await?;

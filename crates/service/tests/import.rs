@@ -223,6 +223,8 @@ async fn a_stopped_import_leaves_whole_batches_and_importing_again_completes_it(
     // A restart marks the run as interrupted.
     let reopened =
         App::open(t.app.settings.as_ref().clone(), ipbridge_service::load_policy(None).unwrap()).await.unwrap();
+    assert_eq!(reopened.import_run(&Actor::cli(), id).await.unwrap().status, ImportStatus::Running, "only serve marks");
+    assert_eq!(reopened.mark_interrupted_imports().await.unwrap(), 1);
     let run = reopened.import_run(&Actor::cli(), id).await.unwrap();
     assert_eq!(run.status, ImportStatus::Interrupted);
     // Importing the same file again completes it.
@@ -326,4 +328,49 @@ async fn reference_data_gives_ipc_titles() {
     t.app.seed_demo(&Actor::cli(), Some("Demo#2026pass")).await.unwrap();
     let officer = t.app.account_by_name("bureau_officer").await.unwrap();
     assert!(t.app.load_reference(&Actor::logged_in(officer, "x", "y"), &data).await.is_err());
+}
+
+#[tokio::test]
+async fn an_institution_cannot_take_over_a_patent_it_does_not_hold() {
+    let t = app().await;
+    t.app.seed_demo(&Actor::cli(), Some("Demo#2026pass")).await.unwrap();
+    let n = number(50);
+    let theirs = csv(&[[&n, "企业的专利", "2023-03-01", "安康硒源茶业有限公司", "A23F3/06", "有权", "发明"]]);
+    import(&t.app, &Actor::cli(), "bureau.csv", theirs.into_bytes()).await;
+    let admin = t.app.account_by_name("institution_admin").await.unwrap();
+    let own = admin.org_name.clone();
+    let actor = Actor::logged_in(admin, "127.0.0.1", "t");
+    let grab = csv(&[[&n, "改成我们的", "2023-03-01", &own, "A23F3/06", "有权", "发明"]]);
+    let run = import(&t.app, &actor, "grab.csv", grab.into_bytes()).await;
+    assert_eq!((run.counts.rejected, run.counts.updated), (1, 0), "{}", run.message);
+    let (_, report) = t.app.import_report(&actor, run.id).await.unwrap();
+    let table = ipbridge_ingest::read_table("r.xlsx", &report, None).unwrap();
+    assert!(table.rows[0].cells.last().unwrap().contains("权利人中没有本单位"), "{:?}", table.rows[0].cells);
+    let page =
+        t.app.list_patents(&Actor::cli(), &PatentFilter { text: Some(n.clone()), ..Default::default() }).await.unwrap();
+    assert_eq!(page.patents[0].title, "企业的专利");
+}
+
+#[tokio::test]
+async fn blank_cells_keep_stored_values_and_new_organisations_take_their_patents() {
+    let t = app().await;
+    let n = number(60);
+    let full = format!("申请号,专利名称,申请人,申请摘要\n{n},一种测试方法,汉滨新创科技有限公司,原来的摘要\n");
+    import(&t.app, &Actor::cli(), "a.csv", full.into_bytes()).await;
+    let blank = format!("申请号,专利名称,申请人,申请摘要\n{n},一种测试方法,汉滨新创科技有限公司,\n");
+    let run = import(&t.app, &Actor::cli(), "b.csv", blank.into_bytes()).await;
+    assert_eq!(run.counts.unchanged, 1, "an empty cell is not an erasure: {}", run.message);
+    // The organisation registered after the import takes the patents filed under its exact name.
+    t.app.seed_demo(&Actor::cli(), Some("Demo#2026pass")).await.ok();
+    let form = ipbridge_service::orgs::OrgForm {
+        kind: "enterprise".into(),
+        name: "汉滨新创科技有限公司".into(),
+        credit_code: ipbridge_domain::CreditCode::with_check("91610902MA6YQ2A99").unwrap().to_string(),
+        county_code: "610902".into(),
+        active: true,
+        ..Default::default()
+    };
+    let org = t.app.create_org(&Actor::cli(), &form).await.unwrap();
+    let held = PatentFilter { holder_org: Some(org), ..Default::default() };
+    assert_eq!(t.app.list_patents(&Actor::cli(), &held).await.unwrap().total, 1);
 }

@@ -127,12 +127,17 @@ fn set_cookie(res: &mut Response, cookie: &Cookie<'_>) {
     }
 }
 
-/// Finds the CSRF token in the header or, for url-encoded forms, in the body (which is put back).
-async fn csrf_from_request(req: Request) -> Result<(Option<String>, Request), Response> {
+/// Finds the CSRF token in the header or, for url-encoded forms, in the body (which is put back). Only the
+/// upload route's multipart bodies are buffered to find the field: anywhere else a multipart body has no
+/// token and is refused unread.
+async fn csrf_from_request(req: Request, upload: bool) -> Result<(Option<String>, Request), Response> {
     if let Some(t) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return Ok((Some(t.to_owned()), req));
     }
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    if content_type.starts_with("multipart/form-data") && !upload {
+        return Ok((None, req));
+    }
     if content_type.starts_with("multipart/form-data") {
         // File uploads without script: the hidden `csrf` field comes first in the form, so it sits at the
         // start of the body. The body is buffered once and handed on unchanged.
@@ -223,7 +228,17 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
     let mut res = match decide(access, session.as_ref(), &path) {
         Decision::Allow => {
             let req = if method == Method::POST {
-                let (token, req) = match csrf_from_request(req).await {
+                let upload = matched.as_deref() == Some(crate::UPLOAD_PATH);
+                let declared = req
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<usize>().ok());
+                if !upload && declared.is_some_and(|n| n > FORM_LIMIT) {
+                    // Only file uploads may be large; a big body elsewhere is refused before it is read.
+                    return (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大").into_response();
+                }
+                let (token, req) = match csrf_from_request(req, upload).await {
                     Ok(v) => v,
                     Err(res) => return res,
                 };

@@ -54,6 +54,9 @@ const IMPORTERS: &[Permission] = &[Permission::ImportAnyPatents, Permission::Imp
 /// Largest upload: a 100,000-row export with abstracts and claims is a few tens of megabytes.
 pub(crate) const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
+/// The one route that takes file uploads (and so large bodies).
+pub(crate) const UPLOAD_PATH: &str = "/imports";
+
 /// Every route of the platform with the access it requires.
 pub fn declared_routes() -> Routes {
     use Access::{Authenticated, PendingStep, Public};

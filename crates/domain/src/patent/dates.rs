@@ -49,6 +49,9 @@ pub fn parse_date(input: &str) -> Result<Option<NaiveDate>, DateError> {
         return Ok(None);
     }
     let format_error = || DateError::Format { input: excerpt(input) };
+    if let Some(date) = zoned_date(trimmed) {
+        return Ok(Some(date));
+    }
     let date_part = strip_time(trimmed).ok_or_else(format_error)?;
     let compacted: String = date_part.chars().filter(|c| !c.is_whitespace()).collect();
     if compacted.contains('0') && compacted.chars().all(|c| matches!(c, '0' | '-' | '/' | '.')) {
@@ -83,6 +86,17 @@ pub fn parse_date(input: &str) -> Result<Option<NaiveDate>, DateError> {
     ymd(year, month, day).ok_or_else(|| DateError::Impossible { input: excerpt(input) }).map(Some)
 }
 
+/// The China Standard Time date of an RFC 3339 timestamp with a zone (`2023-05-22T16:00:00Z` is 23 May in
+/// Beijing): systems that export UTC timestamps would otherwise shift dates by a day.
+fn zoned_date(text: &str) -> Option<NaiveDate> {
+    let has_zone = text.ends_with('Z') || text.rfind(['+', '-']).is_some_and(|i| i > 10 && text[i..].contains(':'));
+    if !has_zone || !text.contains('T') {
+        return None;
+    }
+    let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    Some(t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600)?).date_naive())
+}
+
 /// The date part of a text that may end in a time of day (`… 00:00:00`, `…T08:30`), or `None` when what
 /// follows the date is not a time. A text without `:` has no time and is returned whole.
 fn strip_time(text: &str) -> Option<&str> {
@@ -110,9 +124,9 @@ fn excel_serial_digits(text: &str) -> Option<u32> {
     if text.contains('.') && fraction.is_empty() {
         return None;
     }
-    // `2023.05` is a year and month, not Excel day 2023 (1905-07-15); refuse rather than guess.
+    // `2023` or `2023.05` is a year (and month), not Excel day 2023 (1905-07-15); refuse rather than guess.
     let year_like = whole.len() == 4 && whole.parse::<u32>().is_ok_and(|y| (1900..=2100).contains(&y));
-    if year_like && (1..=2).contains(&fraction.len()) {
+    if year_like && fraction.len() <= 2 {
         return None;
     }
     whole.parse().ok()
@@ -184,6 +198,15 @@ fn push_trimmed(values: &mut Vec<String>, value: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn zoned_timestamps_are_beijing_dates_and_bare_years_are_refused() {
+        assert_eq!(parse_date("2023-05-22T16:00:00Z").unwrap(), NaiveDate::from_ymd_opt(2023, 5, 23));
+        assert_eq!(parse_date("2023-05-22T16:00:00+08:00").unwrap(), NaiveDate::from_ymd_opt(2023, 5, 22));
+        assert_eq!(parse_date("2023-05-22T08:30:00").unwrap(), NaiveDate::from_ymd_opt(2023, 5, 22));
+        assert!(parse_date("2023").is_err(), "a bare year is not Excel day 2023");
+        assert!(parse_date("2023.5").is_err());
+    }
+
     use super::super::Lcg;
     use super::*;
 

@@ -119,7 +119,7 @@ pub async fn upload(
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
                 let bytes = field.bytes().await.map_err(|e| WebError::invalid(format!("文件上传失败：{e}")))?;
-                file = Some((name, bytes.to_vec()));
+                file = Some((name, Vec::from(bytes)));
             }
             _ => {}
         }

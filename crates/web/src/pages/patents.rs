@@ -206,6 +206,9 @@ struct PatentPage {
     history: Vec<Change>,
     source: String,
     import_id: Option<i64>,
+    /// Whether the viewer may see what the importer uploaded beyond the public bibliographic data (leftover
+    /// columns, source file, change history): the bureau and the holders only.
+    internal: bool,
 }
 
 fn or_dash(v: Option<String>) -> String {
@@ -253,6 +256,10 @@ fn short(v: &serde_json::Value) -> String {
 /// One patent with every field and its history.
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let view = state.app.patent(&ctx.actor, PatentId::new(id)).await?;
+    let internal = ctx.can(ipbridge_domain::Permission::ViewAllOrgs)
+        || ctx
+            .user()
+            .is_some_and(|s| view.patent.applicant_orgs.iter().flatten().any(|(org, _)| *org == s.user.org_id));
     let r = &view.patent.record;
     let s = &view.patent.summary;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
@@ -381,6 +388,7 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
             None => view.patent.source_file.clone(),
         },
         import_id: view.patent.import_id.map(|i| i.get()),
+        internal,
     }))
 }
 
