@@ -6,10 +6,9 @@ use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::org::{Org, OrgFields, OrgKind, normalise_name};
 use ipbridge_ingest::{Format, OrgColumns, OrgRow, RawRow, map_org_row, read_table};
 use ipbridge_store::{
-    ApplicantStore, AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStore, NewImport, OrgFilter, OrgStore,
+    ApplicantStore, AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStore, OrgFilter, OrgStore,
 };
 use serde_json::json;
-use sm3::{Digest, Sm3};
 
 use crate::patents::ProgressFn;
 use crate::{Actor, App, Result, ServiceError};
@@ -35,33 +34,8 @@ impl App {
         progress: &ProgressFn,
     ) -> Result<ImportRecord> {
         actor.authorise(Permission::ImportAnyPatents)?;
-        let mut tx = self.db.begin().await?;
-        let id = tx
-            .create_import(
-                &NewImport {
-                    kind: ImportKind::Orgs,
-                    org_id: actor.user.as_ref().map(|u| u.org_id),
-                    actor_id: actor.user.as_ref().map(|u| u.id.get()),
-                    actor_name: actor.name(),
-                    file_name: file_name.to_owned(),
-                    file_hash: hex::encode(Sm3::digest(&bytes)),
-                    format: Format::detect(file_name, &bytes)
-                        .map(crate::patents::format_code)
-                        .unwrap_or("unknown")
-                        .to_owned(),
-                },
-                self.now(),
-            )
-            .await?;
-        tx.append_audit(&actor.audit(
-            Action::ImportStart,
-            "import",
-            id,
-            Outcome::Success,
-            json!({"kind": "orgs", "file": file_name}),
-        ))
-        .await?;
-        tx.commit().await?;
+        let org = actor.user.as_ref().map(|u| u.org_id);
+        let id = self.start_import(actor, ImportKind::Orgs, org, file_name, &bytes).await?;
         let result = self.import_org_rows(actor, id, file_name, bytes, format, progress).await;
         if let Err(e) = &result {
             self.abandon_import(actor, id, e).await;

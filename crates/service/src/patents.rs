@@ -291,17 +291,29 @@ impl App {
     /// Registers an import run for a file (the page polls it); the rows are written by
     /// [`App::run_patent_import`].
     pub async fn begin_patent_import(&self, actor: &Actor, file_name: &str, bytes: &[u8]) -> Result<ImportId> {
-        let scope = self.import_scope(actor)?;
+        let org = match self.import_scope(actor)? {
+            ImportScope::OwnOrg(o) => Some(o),
+            ImportScope::Any => actor.user.as_ref().map(|u| u.org_id),
+        };
+        self.start_import(actor, ImportKind::Patents, org, file_name, bytes).await
+    }
+
+    /// Registers an import run of either kind, audited; `org` is whose history lists it.
+    pub(crate) async fn start_import(
+        &self,
+        actor: &Actor,
+        kind: ImportKind,
+        org: Option<OrgId>,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<ImportId> {
         let format = Format::detect(file_name, bytes).map(format_code).unwrap_or("unknown");
         let mut tx = self.db.begin().await?;
         let id = tx
             .create_import(
                 &NewImport {
-                    kind: ImportKind::Patents,
-                    org_id: match scope {
-                        ImportScope::OwnOrg(o) => Some(o),
-                        ImportScope::Any => actor.user.as_ref().map(|u| u.org_id),
-                    },
+                    kind,
+                    org_id: org,
                     actor_id: actor.user.as_ref().map(|u| u.id.get()),
                     actor_name: actor.name(),
                     file_name: file_name.to_owned(),
@@ -316,7 +328,7 @@ impl App {
             "import",
             id,
             Outcome::Success,
-            json!({"kind": "patents", "file": file_name, "bytes": bytes.len()}),
+            json!({"kind": kind.code(), "file": file_name, "bytes": bytes.len()}),
         ))
         .await?;
         tx.commit().await?;

@@ -26,9 +26,15 @@ struct TestApp {
 
 impl TestApp {
     async fn new() -> Self {
+        Self::with_settings(|_| {}).await
+    }
+
+    /// A demo platform with adjusted settings.
+    async fn with_settings(adjust: impl FnOnce(&mut Settings)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::default();
         settings.server.data_dir = dir.path().to_owned();
+        adjust(&mut settings);
         let policy = ipbridge_service::load_policy(None).unwrap();
         let app = App::open(settings, policy).await.unwrap();
         app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap().unwrap();
@@ -58,6 +64,7 @@ impl TestApp {
 
 struct Res {
     status: StatusCode,
+    set_cookies: Vec<String>,
     location: Option<String>,
     content_type: String,
     body: String,
@@ -75,6 +82,8 @@ struct Client {
 impl Client {
     async fn send(&mut self, req: Request<Body>) -> Res {
         let res = self.router.clone().oneshot(req).await.unwrap();
+        let set_cookies: Vec<String> =
+            res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
         for v in res.headers().get_all(header::SET_COOKIE) {
             let v = v.to_str().unwrap();
             let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
@@ -94,7 +103,7 @@ impl Client {
         if let Some(token) = extract(&body, "name=\"csrf\" value=\"", "\"") {
             self.csrf = Some(token);
         }
-        Res { status, location, content_type, body, bytes }
+        Res { status, set_cookies, location, content_type, body, bytes }
     }
 
     fn cookie_header(&self) -> String {
@@ -226,56 +235,21 @@ async fn login_shows_the_previous_login_and_logout_ends_the_session() {
     assert_eq!(t.audit_count(Action::Logout).await, 1);
 }
 
+/// The session cookie a successful login sets, with its attributes.
+async fn session_cookie_of_login(t: &TestApp) -> String {
+    let res = t.client().login("bureau_officer", PASSWORD).await;
+    res.set_cookies.into_iter().find(|c| c.starts_with("ipbridge_session=")).expect("a session cookie")
+}
+
 #[tokio::test]
 async fn session_cookie_flags() {
-    let t = TestApp::new().await;
-    let mut c = t.client();
-    c.get("/login").await;
-    let token = c.csrf.clone().unwrap();
-    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)])
-        .unwrap();
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/login")
-        .header(header::COOKIE, c.cookie_header())
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    let res = t.router.clone().oneshot(req).await.unwrap();
-    let set: Vec<String> =
-        res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
-    let session = set.iter().find(|c| c.starts_with("ipbridge_session=")).unwrap();
+    let session = session_cookie_of_login(&TestApp::new().await).await;
     assert!(session.contains("HttpOnly"));
     assert!(session.contains("SameSite=Strict"));
     assert!(!session.contains("Secure"), "no TLS configured");
-
     // Behind TLS the cookie is Secure.
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.server.data_dir = dir.path().to_owned();
-    settings.server.behind_tls = true;
-    let app = App::open(settings, ipbridge_service::load_policy(None).unwrap()).await.unwrap();
-    app.seed_demo(&Actor::cli(), Some(PASSWORD)).await.unwrap();
-    let tls = TestApp { _dir: dir, router: ipbridge_web::router(app.clone()), app };
-    let mut c = tls.client();
-    c.get("/login").await;
-    let token = c.csrf.clone().unwrap();
-    let body = serde_urlencoded::to_string([("username", "bureau_officer"), ("password", PASSWORD), ("csrf", &token)])
-        .unwrap();
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/login")
-        .header(header::COOKIE, c.cookie_header())
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    let res = tls.router.clone().oneshot(req).await.unwrap();
-    let secure = res
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|v| v.to_str().unwrap().starts_with("ipbridge_session=") && v.to_str().unwrap().contains("Secure"));
-    assert!(secure);
+    let tls = TestApp::with_settings(|s| s.server.behind_tls = true).await;
+    assert!(session_cookie_of_login(&tls).await.contains("Secure"));
 }
 
 #[tokio::test]
