@@ -253,7 +253,7 @@ const GIVEN: &[char] =
     &['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '涛', '明', '超', '霞'];
 
 /// `count` Chinese personal names (surname and one or two given characters).
-fn names(count: usize, rng: &mut Rng) -> Vec<String> {
+pub(crate) fn names(count: usize, rng: &mut Rng) -> Vec<String> {
     let pick = |set: &[char], rng: &mut Rng| set.get(rng.below(set.len() as u64) as usize).copied().unwrap_or('明');
     (0..count)
         .map(|_| {
@@ -268,11 +268,12 @@ fn names(count: usize, rng: &mut Rng) -> Vec<String> {
         .collect()
 }
 
-/// SplitMix64: deterministic per row, no dependency.
-struct Rng(u64);
+/// SplitMix64: deterministic per row, no dependency. The search benchmarks use it too, so their corpora and
+/// samples do not change when a dependency's generator does.
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -281,7 +282,7 @@ impl Rng {
     }
 
     /// A number below `bound` (0 when `bound` is 0).
-    fn below(&mut self, bound: u64) -> u64 {
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
         self.next().checked_rem(bound).unwrap_or(0)
     }
 }

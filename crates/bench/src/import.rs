@@ -281,7 +281,7 @@ fn verdict(ok: bool) -> &'static str {
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB; `None` where /proc is not there.
-fn peak_mib() -> Option<f64> {
+pub(crate) fn peak_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;

@@ -3,10 +3,15 @@
 //!
 //! ```text
 //! cargo run --release -p ipbridge-bench -- import --rows 100000
+//! cargo run --release -p ipbridge-bench -- search-quality --queries 1000 --seed 42
+//! CARGO_TARGET_DIR=/tmp/ipx-target cargo run --release -p ipbridge-bench -- search-speed --records 1000000
 //! ```
 
 mod generate;
 mod import;
+mod search_data;
+mod search_quality;
+mod search_speed;
 
 use std::path::PathBuf;
 
@@ -25,6 +30,10 @@ struct Cli {
 enum Command {
     /// Generates a CNIPA-style xlsx from real patents and imports it twice into a fresh data directory.
     Import(ImportArgs),
+    /// nDCG@10 and Recall@50 of the matcher and of plain BM25 on real titles labelled by their IPC subclasses.
+    SearchQuality(SearchQualityArgs),
+    /// Index build rate, size, memory and query latency at scale, against SQLite FTS5 on the same records.
+    SearchSpeed(SearchSpeedArgs),
     /// One measured phase of `import`, run by it in a child process so the phase's peak memory is its own.
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -42,6 +51,50 @@ pub struct ImportArgs {
     /// Leave the data directory (database and generated workbook) in place and print where it is.
     #[arg(long)]
     pub keep_dir: bool,
+}
+
+/// Options of the search quality benchmark.
+#[derive(Debug, clap::Args)]
+pub struct SearchQualityArgs {
+    /// Title rows sampled as queries.
+    #[arg(long, default_value_t = 1000)]
+    pub queries: usize,
+    /// Seed of the query sample (and of the bootstrap).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The shared data directory (holds cn_patents_bdci2022/ and cn_patents_title_ipc/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+}
+
+/// Options of the search speed benchmark.
+#[derive(Debug, clap::Args)]
+pub struct SearchSpeedArgs {
+    /// Records in the generated corpus.
+    #[arg(long, default_value_t = 100_000)]
+    pub records: usize,
+    /// Measured queries (run after 50 unmeasured warm-up queries).
+    #[arg(long, default_value_t = 1000)]
+    pub queries: usize,
+    /// Where to build the tantivy index and the SQLite file (default: a temporary directory, removed after).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Leave out the SQLite FTS5 baseline.
+    #[arg(long)]
+    pub skip_fts: bool,
+    /// At most this many of the queries run against FTS5 (an evenly spaced subset when fewer than --queries).
+    #[arg(long)]
+    pub fts_queries: Option<usize>,
+    /// Time budget of the FTS5 queries in seconds: when the warm-up shows the whole set would take longer, an
+    /// evenly spaced subset that fits is run instead (and the table says so).
+    #[arg(long, default_value_t = 300)]
+    pub fts_budget_secs: u64,
+    /// Seed of the generated corpus and queries.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The shared data directory (holds cn_patents_bdci2022/ and cn_patents_title_ipc/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
 }
 
 /// Options of one phase.
@@ -71,6 +124,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Import(args) => import::run(&args),
+        Command::SearchQuality(args) => search_quality::run(&args),
+        Command::SearchSpeed(args) => search_speed::run(&args),
         Command::Phase(args) => import::phase(&args),
     }
 }

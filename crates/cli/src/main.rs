@@ -43,6 +43,35 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Search patents as the search page does (stable batch interface; see docs/search.md).
+    Search {
+        /// The search text: Chinese free text, "phrases", AND/OR/NOT, 申请人:… 分类号:….
+        query: String,
+        /// Hits to print.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Print JSON (one array) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Match many texts to patents: JSONL in ({"id": "...", "text": "..."} per line), TSV out
+    /// (query_id, application_no, rank, score per line).
+    Match {
+        /// Input file, one JSON object per line.
+        #[arg(long, value_name = "FILE.jsonl")]
+        queries: PathBuf,
+        /// Hits per query.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Output file (TSV, no header).
+        #[arg(long, value_name = "FILE.tsv")]
+        out: PathBuf,
+        /// Which patents may match: all, or active (in force or pending).
+        #[arg(long, default_value = "all", value_parser = ["all", "active"])]
+        scope: String,
+    },
+    /// Rebuild the search index from the database (stop the server first; it keeps its index current).
+    Reindex,
     /// Manage accounts from the server's console.
     User {
         #[command(subcommand)]
@@ -278,6 +307,17 @@ async fn run_async(cli: Cli, settings: Settings) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { command } => user(settings, command).await,
+        Command::Search { query, top, json } => search(settings, &query, top, json).await,
+        Command::Match { queries, top, out, scope } => batch_match(settings, &queries, top, &out, &scope).await,
+        Command::Reindex => {
+            let app = open(settings).await?;
+            let started = std::time::Instant::now();
+            let progress = |done: u64, total: u64| eprint!("\r重建检索索引 / reindexing: {done}/{total}");
+            let n = app.reindex(&Actor::cli(), &progress).await.map_err(service_error)?;
+            eprintln!();
+            println!("检索索引已重建：{n} 件专利，用时 {:.1} 秒 / index rebuilt", started.elapsed().as_secs_f64());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             // Opened without migrating or starting the application: verification writes nothing.
             let path = settings.server.data_dir.join(ipbridge_service::DATABASE_FILE);
@@ -375,6 +415,8 @@ async fn serve(settings: Settings, demo: bool) -> Result<ExitCode> {
             Err(e) => return Err(e.into()),
         }
     }
+    // After the demo data and reference tables: the index is built with the final lexicon.
+    app.start_search().await?;
     if !app.has_users().await? {
         tracing::warn!(
             "尚无任何账号 / no accounts yet: create the first system administrator with `ipbridge user add admin --role system_admin` (password from standard input)"
@@ -583,5 +625,109 @@ async fn import(settings: Settings, command: ImportCommand) -> Result<ExitCode> 
         std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
         println!("rejected rows with their reasons: {}", out.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A service error as one line a user reads (field messages in Chinese).
+fn service_error(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Invalid(fields) => {
+            anyhow!("{}", fields.0.values().flatten().cloned().collect::<Vec<_>>().join("; "))
+        }
+        other => anyhow!(other),
+    }
+}
+
+async fn search(settings: Settings, query: &str, top: usize, json: bool) -> Result<ExitCode> {
+    let app = open(settings).await?;
+    let request = ipbridge_service::search::PatentSearch {
+        q: query.to_owned(),
+        page: 1,
+        per_page: u32::try_from(top.clamp(1, 100)).unwrap_or(10),
+        ..Default::default()
+    };
+    let page = app.search_patents(&Actor::cli(), &request).await.map_err(service_error)?;
+    if json {
+        let hits: Vec<serde_json::Value> = page
+            .hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                serde_json::json!({
+                    "rank": i + 1,
+                    "application_no": h.summary.application_no,
+                    "title": h.summary.title,
+                    "score": h.score,
+                    "patent_type": h.summary.patent_type.code(),
+                    "legal_status": h.summary.legal_status.code(),
+                    "applicants": h.applicants,
+                    "ipc": h.ipc_codes,
+                    "filing_date": h.summary.filing_date,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "total": page.total, "hits": hits }));
+    } else {
+        println!("共 {} 件 / {} hits ({} ms)", page.total, page.total, page.elapsed_ms);
+        for (i, h) in page.hits.iter().enumerate() {
+            println!(
+                "{:>3}  {:<16} {:>7.2}  {}  [{}]",
+                i + 1,
+                h.summary.application_no,
+                h.score,
+                h.summary.title,
+                h.summary.first_applicant
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One input line of `ipbridge match`.
+#[derive(serde::Deserialize)]
+struct QueryLine {
+    id: serde_json::Value,
+    text: String,
+}
+
+async fn batch_match(settings: Settings, queries: &Path, top: usize, out: &Path, scope: &str) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(queries).with_context(|| format!("read {}", queries.display()))?;
+    let mut parsed = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let q: QueryLine = serde_json::from_str(line).with_context(|| {
+            format!("{} 第 {} 行不是 {{\"id\": …, \"text\": …}} 形式的 JSON", queries.display(), n + 1)
+        })?;
+        let id = match q.id {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if id.contains(['\t', '\n']) {
+            bail!("{} 第 {} 行：id 不能包含制表符或换行", queries.display(), n + 1);
+        }
+        parsed.push((id, q.text));
+    }
+    let app = open(settings).await?;
+    let scope = if scope == "active" {
+        ipbridge_service::search::MatchScope::Active
+    } else {
+        ipbridge_service::search::MatchScope::All
+    };
+    let started = std::time::Instant::now();
+    let lines = app.batch_match(&Actor::cli(), &parsed, top, scope).await.map_err(service_error)?;
+    let mut tsv = String::with_capacity(lines.len() * 40);
+    for l in &lines {
+        tsv.push_str(&format!("{}\t{}\t{}\t{:.4}\n", l.query_id, l.application_no, l.rank, l.score));
+    }
+    std::fs::write(out, tsv).with_context(|| format!("write {}", out.display()))?;
+    eprintln!(
+        "{} 条查询，{} 行结果，用时 {:.1} 秒 / {} queries matched",
+        parsed.len(),
+        lines.len(),
+        started.elapsed().as_secs_f64(),
+        parsed.len()
+    );
     Ok(ExitCode::SUCCESS)
 }

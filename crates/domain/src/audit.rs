@@ -111,6 +111,19 @@ actions! {
     ReferenceLoad => "reference.load", "加载参考数据";
     ImportReportDownload => "import.report_download", "下载导入错误报告";
     ListExport => "list.export", "导出列表";
+    DemandCreate => "demand.create", "登记技术需求";
+    DemandUpdate => "demand.update", "修改技术需求";
+    DemandSubmit => "demand.submit", "提交技术需求";
+    DemandPublish => "demand.publish", "发布技术需求";
+    DemandReturn => "demand.return", "退回技术需求";
+    DemandClose => "demand.close", "关闭技术需求";
+    DemandImport => "demand.import", "导入技术需求";
+    MatchSave => "match.save", "保存匹配记录";
+    MatchPush => "match.push", "推送专利";
+    MatchTransition => "match.transition", "变更匹配状态";
+    MatchFeedback => "match.feedback", "企业反馈";
+    ProfileUpdate => "org.profile_update", "修改企业技术画像";
+    SearchReindex => "search.reindex", "重建检索索引";
 }
 
 /// One audit record as it is hashed. Optional fields hash as empty strings.

@@ -54,3 +54,22 @@ pub struct ImportId(i64);
 
 row_id!(PatentId);
 row_id!(ImportId);
+
+/// Row id of an enterprise technology demand (企业技术需求).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DemandId(i64);
+
+/// Row id of a match record (匹配记录) between a patent and an enterprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MatchId(i64);
+
+/// Row id of an in-app notification (站内通知).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NotificationId(i64);
+
+row_id!(DemandId);
+row_id!(MatchId);
+row_id!(NotificationId);

@@ -4,8 +4,11 @@
 pub mod account;
 pub mod audit;
 pub mod credit_code;
+pub mod demand;
 pub mod ids;
+pub mod matching;
 pub mod money;
+pub mod notification;
 pub mod org;
 pub mod password;
 pub mod patent;

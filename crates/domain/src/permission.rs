@@ -68,11 +68,21 @@ pub enum Permission {
     ImportOwnPatents,
     /// Link unmatched applicant names to organisations.
     ReviewApplicants,
+    /// Post technology demands: an enterprise for itself, an agency on behalf of a named enterprise.
+    PostDemands,
+    /// Publish or return submitted demands, and import demands collected offline.
+    ReviewDemands,
+    /// Save and push matches between any patent and enterprise, move any match record as the bureau, export.
+    ManageMatches,
+    /// See every demand and every match record (the bureau's overview; read only).
+    ViewAllMatches,
+    /// Take part in matches as a party: an enterprise answers proposals, a holder answers interest.
+    HandleMatches,
 }
 
 impl Permission {
     /// Every permission, for matrix tests and documentation.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ManageAccounts,
         Permission::ManageConfig,
         Permission::GrantRoles,
@@ -84,6 +94,11 @@ impl Permission {
         Permission::ImportAnyPatents,
         Permission::ImportOwnPatents,
         Permission::ReviewApplicants,
+        Permission::PostDemands,
+        Permission::ReviewDemands,
+        Permission::ManageMatches,
+        Permission::ViewAllMatches,
+        Permission::HandleMatches,
     ];
 
     /// Chinese name shown in role descriptions.
@@ -100,6 +115,11 @@ impl Permission {
             Permission::ImportAnyPatents => "导入专利与机构数据",
             Permission::ImportOwnPatents => "导入本单位专利",
             Permission::ReviewApplicants => "申请人与机构关联",
+            Permission::PostDemands => "发布技术需求",
+            Permission::ReviewDemands => "审核技术需求",
+            Permission::ManageMatches => "供需匹配与推送",
+            Permission::ViewAllMatches => "查看全部需求与匹配记录",
+            Permission::HandleMatches => "处理匹配与反馈",
         }
     }
 }
@@ -170,13 +190,23 @@ impl Role {
             Role::SystemAdmin => &[ManageAccounts, ManageConfig, ViewAllOrgs],
             Role::SecurityAdmin => &[GrantRoles],
             Role::AuditAdmin => &[ReadAudit],
-            Role::BureauOfficer => &[ManageOrgs, ViewAllOrgs, ManageChains, ImportAnyPatents, ReviewApplicants],
-            Role::BureauLeader => &[ViewAllOrgs],
+            Role::BureauOfficer => &[
+                ManageOrgs,
+                ViewAllOrgs,
+                ManageChains,
+                ImportAnyPatents,
+                ReviewApplicants,
+                ReviewDemands,
+                ManageMatches,
+                ViewAllMatches,
+            ],
+            Role::BureauLeader => &[ViewAllOrgs, ViewAllMatches],
             Role::DepartmentOfficer | Role::CountyOfficer => &[],
-            Role::InstitutionAdmin => &[ManageOwnOrg, ImportOwnPatents],
-            Role::EnterpriseUser | Role::LenderUser => &[ManageOwnOrg],
-            Role::InsurerUser | Role::AgencyUser => &[ManageOwnOrg],
-            Role::FacultyReviewer | Role::Inventor => &[],
+            Role::InstitutionAdmin => &[ManageOwnOrg, ImportOwnPatents, HandleMatches],
+            Role::EnterpriseUser => &[ManageOwnOrg, PostDemands, HandleMatches],
+            Role::LenderUser | Role::InsurerUser => &[ManageOwnOrg],
+            Role::AgencyUser => &[ManageOwnOrg, PostDemands],
+            Role::FacultyReviewer | Role::Inventor => &[HandleMatches],
         }
     }
 
@@ -320,6 +350,35 @@ mod tests {
         }
         for k in OrgKind::ALL {
             assert!(Role::ALL.iter().any(|r| r.fits_org(k)), "{k:?} has no role");
+        }
+    }
+
+    #[test]
+    fn matchmaking_permissions_go_to_the_parties_and_the_bureau() {
+        let holders = |p: Permission| Role::ALL.into_iter().filter(|r| allows(&[*r], p)).collect::<Vec<_>>();
+        assert_eq!(holders(Permission::PostDemands), [Role::EnterpriseUser, Role::AgencyUser]);
+        assert_eq!(holders(Permission::ReviewDemands), [Role::BureauOfficer]);
+        assert_eq!(holders(Permission::ManageMatches), [Role::BureauOfficer]);
+        assert_eq!(holders(Permission::ViewAllMatches), [Role::BureauOfficer, Role::BureauLeader]);
+        assert_eq!(
+            holders(Permission::HandleMatches),
+            [Role::InstitutionAdmin, Role::FacultyReviewer, Role::Inventor, Role::EnterpriseUser]
+        );
+    }
+
+    #[test]
+    fn every_permission_is_listed_once_with_a_label() {
+        let mut all = Permission::ALL.to_vec();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), Permission::ALL.len());
+        for r in Role::ALL {
+            for p in r.permissions() {
+                assert!(Permission::ALL.contains(p), "{p:?} missing from ALL");
+            }
+        }
+        for p in Permission::ALL {
+            assert!(!p.label().is_empty());
         }
     }
 

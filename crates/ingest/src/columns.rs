@@ -239,17 +239,17 @@ enum Role {
 
 /// The columns of one file mapped to the fields of one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ColumnMap {
+pub(crate) struct ColumnMap {
     /// Per field (table position): candidate column indices, preferred first.
     candidates: Vec<Vec<usize>>,
     /// Per column: its role.
     roles: Vec<Role>,
     /// The JSONL raw-line column, if any.
-    raw_line: Option<usize>,
+    pub(crate) raw_line: Option<usize>,
 }
 
 impl ColumnMap {
-    fn build<F: TableField>(headers: &[String], required: F) -> Result<ColumnMap, ReadError> {
+    pub(crate) fn build<F: TableField>(headers: &[String], required: F) -> Result<ColumnMap, ReadError> {
         let normalised_aliases: Vec<Vec<String>> =
             F::TABLE.iter().map(|e| e.aliases.iter().map(|a| normalise_header(a)).collect()).collect();
         let reason = normalise_header(ERROR_REASON_COLUMN);
@@ -297,7 +297,7 @@ impl ColumnMap {
         Ok(map)
     }
 
-    fn field_candidates<F: TableField>(&self, field: F) -> &[usize] {
+    pub(crate) fn field_candidates<F: TableField>(&self, field: F) -> &[usize] {
         F::TABLE
             .iter()
             .position(|e| e.field == field)
@@ -310,7 +310,7 @@ impl ColumnMap {
         self.roles.iter().enumerate().filter(|(_, r)| **r == Role::Unmapped).map(|(i, _)| i)
     }
 
-    fn ignored(&self) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn ignored(&self) -> impl Iterator<Item = usize> + '_ {
         self.roles.iter().enumerate().filter(|(_, r)| **r == Role::Ignored).map(|(i, _)| i)
     }
 }

@@ -6,6 +6,7 @@
 //! ends accepted or rejected with a reason; none is dropped.
 
 pub mod columns;
+pub mod demands;
 pub mod export;
 pub mod patents;
 pub mod read;
@@ -17,6 +18,7 @@ pub use columns::{
     ERROR_REASON_COLUMN, FieldAliases, ORG_ALIASES, OrgColumns, OrgField, PATENT_ALIASES, PatentColumns, PatentField,
     TableField, normalise_header,
 };
+pub use demands::{DemandCell, DemandColumns, DemandField, DemandRow, demand_template_xlsx, map_demand_row};
 pub use export::{Cell, ExportError, Table};
 pub use patents::{CellError, OrgRow, map_org_row, map_patent_row};
 pub use read::{Format, RAW_LINE_COLUMN, RawRow, RawTable, ReadError, read_table};

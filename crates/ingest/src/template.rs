@@ -8,11 +8,11 @@ use crate::columns::{OrgField, PatentField, TableField};
 use crate::export::{ExportError, display_width};
 
 /// How one template column is filled: required or not, format with an example, and meaning.
-struct ColumnHelp {
-    required: bool,
-    format: &'static str,
-    meaning: &'static str,
-    example: &'static str,
+pub(crate) struct ColumnHelp {
+    pub(crate) required: bool,
+    pub(crate) format: &'static str,
+    pub(crate) meaning: &'static str,
+    pub(crate) example: &'static str,
 }
 
 /// Template column order: identification first, then what a clerk usually has, then the rarer data.
@@ -212,7 +212,7 @@ fn width(chars: usize, max: usize) -> f64 {
 }
 
 /// Writes a template workbook: the data sheet with text-formatted columns, and the help sheet.
-fn build(
+pub(crate) fn build(
     sheet: &str,
     columns: &[(&str, ColumnHelp)],
     choices: Option<(usize, &[&str])>,

@@ -7,16 +7,21 @@ pub mod audit;
 pub mod auth;
 pub mod chains;
 pub mod config;
+pub mod demands;
 pub mod demo;
 pub mod demo_patents;
 mod error;
 pub mod exports;
 pub mod imports;
 pub mod maintenance;
+pub mod matches;
+pub mod notifications;
 pub mod org_import;
 pub mod orgs;
 pub mod patents;
+pub mod profiles;
 pub mod reference;
+pub mod search;
 mod secrets;
 
 use std::path::Path;
@@ -32,10 +37,11 @@ use ipbridge_store::{NewAuditEntry, SettingsStore};
 pub use config::Settings;
 pub use error::{ErrorCode, FieldErrors, LoginError, Result, ServiceError};
 /// File formats and the import templates, for the web and command line.
-pub use ipbridge_ingest::{Format, org_template_xlsx, patent_template_xlsx};
+pub use ipbridge_ingest::{Format, demand_template_xlsx, org_template_xlsx, patent_template_xlsx};
 pub use ipbridge_store::{
-    AuditFilter, Conflict, DATABASE_FILE, Db, ImportCounts, ImportRecord, ImportStatus, OrgFilter, PatentFilter,
-    PatentSort, StoredChain, UserFilter,
+    AuditFilter, Conflict, DATABASE_FILE, Db, DemandFilter, EnterpriseProfile, EnterpriseProfileInput, ImportCounts,
+    ImportRecord, ImportStatus, MatchFilter, MatchRecord, MatchSort, OrgFilter, PatentFilter, PatentSort,
+    ProfileDemand, StoredChain, UserFilter,
 };
 
 /// The built-in policy of the first city, used when no `--policy` file is given.
@@ -171,6 +177,8 @@ pub struct App {
     pub settings: Arc<Settings>,
     key: Arc<[u8; 32]>,
     clock: Arc<Clock>,
+    /// The search engine, opened on first use (opening loads the segmentation dictionary).
+    search: Arc<tokio::sync::OnceCell<Arc<search::SearchEngine>>>,
 }
 
 /// The platform's clock: real time plus an offset that simulations and tests advance, so that lockouts,
@@ -241,6 +249,7 @@ impl App {
             settings: Arc::new(settings),
             key: Arc::new(key),
             clock: Arc::new(Clock::default()),
+            search: Arc::new(tokio::sync::OnceCell::new()),
         };
         chains::seed_from_policy(&app).await?;
         Ok(app)

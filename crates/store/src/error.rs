@@ -24,6 +24,9 @@ pub enum Conflict {
     /// `patents_application_no_key`
     #[error("该申请号的专利已存在")]
     ApplicationNo,
+    /// `match_records_open_key`: one open match record per patent and enterprise.
+    #[error("该专利与该企业已有进行中的匹配记录")]
+    OpenMatch,
     /// A foreign key points at nothing.
     #[error("引用的记录不存在")]
     MissingReference,
@@ -62,6 +65,7 @@ const UNIQUE_COLUMNS: &[(&str, Conflict)] = &[
     ("industry_chains.code", Conflict::ChainCode),
     ("industry_chains.name", Conflict::ChainName),
     ("patents.application_no", Conflict::ApplicationNo),
+    ("match_records.patent_id, match_records.enterprise_org_id", Conflict::OpenMatch),
 ];
 
 impl From<sqlx::Error> for StoreError {

@@ -1,6 +1,7 @@
 //! Persistence of ipbridge. One trait per area ([`OrgStore`], [`UserStore`], [`SessionStore`],
 //! [`AuditStore`], [`SettingsStore`], [`ChainStore`], [`PatentStore`], [`ImportStore`], [`ApplicantStore`],
-//! [`ReferenceStore`]), implemented on a transaction ([`Tx`]) so a service
+//! [`ReferenceStore`], [`DemandStore`], [`MatchStore`], [`NotificationStore`], [`ProfileStore`]),
+//! implemented on a transaction ([`Tx`]) so a service
 //! composes several areas (a change, its audit record, its outbox row) in one commit.
 //!
 //! SQLite is the default backend: one file, WAL journal, foreign keys on, a busy timeout, and one writer
@@ -12,11 +13,16 @@
 mod applicants;
 mod audit;
 mod chains;
+mod demands;
 mod error;
 mod imports;
+mod matches;
+mod notifications;
 mod orgs;
 mod patents;
+mod profiles;
 mod reference;
+mod search;
 mod sessions;
 mod settings;
 mod time;
@@ -32,13 +38,18 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 pub use applicants::{ApplicantStore, UnmatchedApplicant};
 pub use audit::{AuditFilter, AuditStore, NewAuditEntry};
 pub use chains::{ChainStore, StoredChain};
+pub use demands::{DemandFilter, DemandStore, NewDemand};
 pub use error::{Conflict, StoreError};
 pub use imports::{ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport};
+pub use matches::{MatchFilter, MatchRecord, MatchSort, MatchStore, NewMatch};
+pub use notifications::{NewNotification, NotificationReader, NotificationStore};
 pub use orgs::{OrgFilter, OrgStore};
 pub use patents::{
     ExistingPatent, PatentChange, PatentFilter, PatentSort, PatentStore, PatentSummary, PatentWrite, StoredPatent,
 };
+pub use profiles::{EnterpriseProfile, EnterpriseProfileInput, ProfileDemand, ProfileStore};
 pub use reference::{IpcTitle, ReferenceStore, SeiCategory};
+pub use search::{OutboxEntry, SearchSource, SearchStore};
 pub use sessions::{Session, SessionStore};
 pub use settings::SettingsStore;
 pub use users::{NewUser, UserFilter, UserStore};

@@ -192,7 +192,7 @@ pub trait PatentStore {
     async fn holds_patent(&mut self, org: OrgId, id: PatentId) -> Result<bool>;
 }
 
-const SUMMARY_COLUMNS: &str = "p.id, p.application_no, p.patent_type, p.title, p.filing_date, p.grant_date, \
+pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.application_no, p.patent_type, p.title, p.filing_date, p.grant_date, \
      p.legal_status, p.in_force, p.main_ipc, p.first_applicant, p.owner_org_id, o.name AS owner_name, \
      o.county_code AS county_code";
 
@@ -205,7 +205,7 @@ fn date_text(d: Option<NaiveDate>) -> Option<String> {
     d.map(|d| d.format("%Y-%m-%d").to_string())
 }
 
-fn summary_from_row(row: &SqliteRow) -> Result<PatentSummary> {
+pub(crate) fn summary_from_row(row: &SqliteRow) -> Result<PatentSummary> {
     let patent_type: String = row.try_get("patent_type")?;
     let legal_status: String = row.try_get("legal_status")?;
     Ok(PatentSummary {

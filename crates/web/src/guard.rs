@@ -267,6 +267,9 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
             req.extensions_mut().insert(ctx.clone());
             next.run(req).await
         }
+        Decision::Login if path.starts_with(API_PREFIX) => {
+            api_error(ErrorCode::Unauthenticated, "未登录或登录已过期", &ctx.request_id)
+        }
         Decision::Login => {
             if method == Method::GET {
                 let target = format!("{}?next={}", paths::LOGIN, urlencode(&ctx.path));
@@ -278,7 +281,11 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         Decision::Step(step) => Redirect::to(step).into_response(),
         Decision::Deny => {
             record_access_denied(&state, &actor, &path, &method).await;
-            render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message())
+            if path.starts_with(API_PREFIX) {
+                api_error(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &ctx.request_id)
+            } else {
+                render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message())
+            }
         }
     };
 
@@ -294,7 +301,11 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         if marker.code == ErrorCode::Forbidden {
             record_access_denied(&state, &actor, &path, &method).await;
         }
-        res = render_error_page(&state, &ctx, marker.code, &marker.message);
+        res = if path.starts_with(API_PREFIX) {
+            api_error(marker.code, &marker.message, &ctx.request_id)
+        } else {
+            render_error_page(&state, &ctx, marker.code, &marker.message)
+        };
     }
     if let Some(n) = new_anon {
         set_cookie(&mut res, &secure_cookie(&state, ANON_COOKIE, n));
@@ -318,6 +329,16 @@ async fn record_access_denied(state: &AppState, actor: &Actor, path: &str, metho
 
 fn is_plain_text(res: &Response) -> bool {
     res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/plain"))
+}
+
+/// Routes under this prefix answer in JSON, errors included.
+const API_PREFIX: &str = "/api/";
+
+/// An API error: the status, a stable code, the Chinese message and the request id.
+fn api_error(code: ErrorCode, message: &str, request_id: &str) -> Response {
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({"error": format!("{code:?}").to_lowercase(), "message": message, "request_id": request_id});
+    (status, axum::Json(body)).into_response()
 }
 
 fn plain_error(code: ErrorCode, request_id: &str) -> Response {

@@ -26,7 +26,7 @@ use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, 
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::pages::{account, admin, audit, chains, imports, orgs, patents};
+use crate::pages::{account, admin, audit, chains, imports, orgs, patents, search};
 use crate::routes::{Access, RouteTable, Routes};
 
 /// Shared state of every handler.
@@ -95,6 +95,16 @@ pub fn declared_routes() -> Routes {
         .get("/patents/fees", Access::AnyPermission(IMPORTERS), patents::fees)
         .get("/patents/fees/export", Access::AnyPermission(IMPORTERS), patents::fees_export)
         .get("/patents/{id}", Authenticated, patents::detail)
+        .get("/patents/{id}/similar", Authenticated, search::similar)
+        .get(
+            "/patents/{id}/enterprises",
+            Access::AnyPermission(&[ManageMatches, ImportOwnPatents]),
+            search::enterprises,
+        )
+        .get("/search", Authenticated, search::page)
+        .get("/search/export", Authenticated, search::export)
+        .get("/api/v1/patents/search", Authenticated, search::api)
+        .get("/match", Authenticated, search::need)
         .get("/imports", Access::AnyPermission(IMPORTERS), imports::list)
         .post("/imports", Access::AnyPermission(IMPORTERS), imports::upload)
         .get("/imports/new", Access::AnyPermission(IMPORTERS), imports::new_form)

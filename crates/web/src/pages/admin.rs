@@ -40,7 +40,12 @@ pub struct Pager {
 impl Pager {
     /// Paging for `total` rows; `link(page)` builds a page's address.
     pub fn new(page: u32, total: u64, link: impl Fn(u32) -> String) -> Self {
-        let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX).max(1);
+        Self::per(page, total, PAGE_SIZE, link)
+    }
+
+    /// Paging for `total` rows shown `size` to a page.
+    pub fn per(page: u32, total: u64, size: u32, link: impl Fn(u32) -> String) -> Self {
+        let pages = u32::try_from(total.div_ceil(u64::from(size.max(1)))).unwrap_or(u32::MAX).max(1);
         let page = page.clamp(1, pages);
         Self {
             page,

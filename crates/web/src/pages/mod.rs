@@ -7,6 +7,7 @@ pub mod chains;
 pub mod imports;
 pub mod orgs;
 pub mod patents;
+pub mod search;
 
 use askama::Template;
 use axum::extract::State;
@@ -112,6 +113,13 @@ impl Chrome {
             })
             .filter(|g| !g.items.is_empty())
             .collect();
+        // Supply meets demand (measures 1 and 10): search and matching for every logged-in account.
+        if ctx.user().is_some() {
+            nav.push(NavGroup {
+                title: "供需对接".into(),
+                items: vec![item("search", "/search", "专利检索"), item("match", "/match", "找专利")],
+            });
+        }
         // Shared records every module stands on: patents and their imports.
         let mut records = Vec::new();
         if ctx.user().is_some() {

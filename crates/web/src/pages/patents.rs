@@ -209,6 +209,10 @@ struct PatentPage {
     /// Whether the viewer may see what the importer uploaded beyond the public bibliographic data (leftover
     /// columns, source file, change history): the bureau and the holders only.
     internal: bool,
+    /// Patent id, for the similar-patents and enterprise links.
+    id: i64,
+    /// Whether the viewer may see the enterprises matched to the patent (the bureau and the holder).
+    can_match_enterprises: bool,
 }
 
 fn or_dash(v: Option<String>) -> String {
@@ -388,7 +392,10 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
             None => view.patent.source_file.clone(),
         },
         import_id: view.patent.import_id.map(|i| i.get()),
+        can_match_enterprises: ctx.can(ipbridge_domain::Permission::ManageMatches)
+            || ctx.user().is_some_and(|u| view.patent.summary.owner_org_id == Some(u.user.org_id)),
         internal,
+        id,
     }))
 }
 
