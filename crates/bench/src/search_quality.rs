@@ -80,6 +80,10 @@ struct QueryOutcome {
     ndcg: [f64; 3],
     recall: [f64; 3],
     ms: [f64; 3],
+    /// Distractors among the first 10 hits.
+    distractors: [usize; 3],
+    /// Hits returned (at most 50).
+    returned: [usize; 3],
     /// Relevant documents of the query.
     relevant: usize,
     /// The best Recall@50 any ranking could reach (min(50, relevant) / relevant).
@@ -214,6 +218,8 @@ pub fn run(args: &SearchQualityArgs) -> Result<()> {
                 dcg(ranked.iter().take(NDCG_CUTOFF).map(|id| gains.get(id).copied().unwrap_or(0))) / ideal_dcg;
             let found = ranked.iter().take(RECALL_CUTOFF).filter(|id| gains.contains_key(id)).count();
             outcome.recall[slot] = found as f64 / relevant as f64;
+            outcome.distractors[slot] = ranked.iter().take(NDCG_CUTOFF).filter(|id| **id >= DISTRACTOR_ID_BASE).count();
+            outcome.returned[slot] = ranked.len();
             if let Some(plan) = plan {
                 if system == System::MatcherNoFeedback {
                     ensure!(
@@ -411,18 +417,20 @@ fn print_report(
         mean(outcomes.iter().map(|o| o.attainable_recall))
     );
     println!();
-    println!("| system | nDCG@10 | Recall@50 | mean ms | p95 ms |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!("| system | nDCG@10 | Recall@50 | mean ms | p95 ms | distractors in top 10 | hits returned |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     for system in SYSTEMS {
         let s = system.slot();
         let lat = Latencies::new(outcomes.iter().map(|o| o.ms[s]).collect());
         println!(
-            "| {} | {:.4} | {:.4} | {:.2} | {:.2} |",
+            "| {} | {:.4} | {:.4} | {:.2} | {:.2} | {:.2} | {:.1} |",
             system.label(),
             mean(outcomes.iter().map(|o| o.ndcg[s])),
             mean(outcomes.iter().map(|o| o.recall[s])),
             lat.mean(),
-            lat.percentile(95.0)
+            lat.percentile(95.0),
+            mean(outcomes.iter().map(|o| o.distractors[s] as f64)),
+            mean(outcomes.iter().map(|o| o.returned[s] as f64))
         );
     }
     println!();

@@ -157,7 +157,22 @@ fn serve_with_no_accounts_says_how_to_create_the_first_administrator() {
 fn demo_backup_while_running_and_restore() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (server, _, addr) = serve(&data, &["--demo"], &[("IPBRIDGE_DEMO_PASSWORD", "Demo#2026pass")]);
+    let (server, log, addr) = serve(&data, &["--demo"], &[("IPBRIDGE_DEMO_PASSWORD", "Demo#2026pass")]);
+    // A new data directory has no search index: the server says it rebuilds one.
+    assert!(log.contains("search index missing or unusable"), "{log}");
+    // While the server holds the index writer, the command line searches its index read-only.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = ipbridge(&data, &["search", "富硒茶叶深加工工艺", "--json"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if json["total"].as_u64().unwrap_or(0) > 0 {
+            assert!(json["hits"][0]["title"].as_str().unwrap().contains("富硒"), "{json}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server never indexed the demo patents");
+        std::thread::sleep(Duration::from_millis(300));
+    }
     // The server answers while the backup is taken.
     let backup = dir.path().join("copy.db");
     let out = ipbridge(&data, &["backup", "--out", backup.to_str().unwrap()], None);
@@ -223,4 +238,57 @@ fn import_reports_counts_writes_rejected_rows_and_fails_only_on_unreadable_files
     std::fs::write(&orgs, "单位名称,类型,所在县区\n安康某研究院,科研院所,汉滨区\n").unwrap();
     let out = ipbridge(&data, &["import", "orgs", orgs.to_str().unwrap()], None);
     assert!(text(&out.stdout).contains("inserted 1"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn search_match_and_reindex_form_a_stable_batch_interface() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = dir.path().join("专利.csv");
+    std::fs::write(
+        &csv,
+        "申请号,专利名称,申请日,申请人,主分类号,摘要\n\
+         202310605823.6,一种富硒茶叶的深加工工艺,2023-05-23,安康学院,A23F3/06,鲜叶经杀青揉捻烘干提高有机硒保留率\n\
+         202210300001.2,魔芋精粉的制备方法,2022-03-01,安康某公司,A23L19/10,魔芋经清洗切片干燥粉碎\n",
+    )
+    .unwrap();
+    let out = ipbridge(&data, &["import", "patents", csv.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // The index does not exist yet: the first search builds it from the database.
+    let out = ipbridge(&data, &["search", "富硒茶叶 深加工", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["hits"][0]["application_no"], "202310605823.6");
+    assert_eq!(json["hits"][0]["rank"], 1);
+    let out = ipbridge(&data, &["search", "申请人:安康某公司"], None);
+    assert!(text(&out.stdout).contains("魔芋精粉的制备方法"), "{}", text(&out.stdout));
+
+    let queries = dir.path().join("q.jsonl");
+    std::fs::write(&queries, "{\"id\": \"tea\", \"text\": \"富硒茶叶加工\"}\n\n{\"id\": 7, \"text\": \"魔芋粉\"}\n")
+        .unwrap();
+    let tsv = dir.path().join("out.tsv");
+    let out = ipbridge(
+        &data,
+        &["match", "--queries", queries.to_str().unwrap(), "--top", "1", "--out", tsv.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<Vec<String>> =
+        std::fs::read_to_string(&tsv).unwrap().lines().map(|l| l.split('\t').map(str::to_owned).collect()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(&lines[0][..3], ["tea", "202310605823.6", "1"]);
+    assert_eq!(&lines[1][..3], ["7", "202210300001.2", "1"]);
+    assert!(lines.iter().all(|l| l.len() == 4 && l[3].parse::<f32>().is_ok()));
+
+    // A malformed line names its line number, in Chinese.
+    std::fs::write(&queries, "{\"id\": \"a\", \"text\": \"茶\"}\nnot json\n").unwrap();
+    let out = ipbridge(&data, &["match", "--queries", queries.to_str().unwrap(), "--out", tsv.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("第 2 行"), "{}", text(&out.stderr));
+
+    let out = ipbridge(&data, &["reindex"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("检索索引已重建：2 件专利"), "{}", text(&out.stdout));
 }

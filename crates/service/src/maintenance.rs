@@ -97,6 +97,12 @@ pub async fn restore(data_dir: &Path, backup: &Path) -> Result<RestoreReport> {
     }
     std::fs::rename(&probe, &target).map_err(|e| ServiceError::Internal(format!("move restored file: {e}")))?;
     let _ = std::fs::remove_dir_all(&probe_dir);
+    // The search index was derived from the replaced database: drop it so the next start rebuilds it.
+    let index = data_dir.join(crate::search::INDEX_DIR);
+    if index.exists() {
+        std::fs::remove_dir_all(&index)
+            .map_err(|e| ServiceError::Internal(format!("remove stale search index {}: {e}", index.display())))?;
+    }
     let db = Db::open_and_migrate(&target).await?;
     let actor = Actor::cli();
     {

@@ -608,7 +608,7 @@ impl App {
 
     /// Rebuilds the index from the database (`ipbridge reindex`), audited.
     pub async fn reindex(&self, actor: &Actor, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<u64> {
-        actor.require(Permission::ManageConfig)?;
+        actor.authorise(Permission::ManageConfig)?;
         let engine = self.search_engine().await?;
         let started = Instant::now();
         let n = self.rebuild_index(&engine, progress).await?;
@@ -625,7 +625,7 @@ impl App {
 
     /// How far the index is from the database.
     pub async fn search_status(&self, actor: &Actor) -> Result<SearchStatus> {
-        actor.require(Permission::ManageConfig)?;
+        actor.authorise(Permission::ManageConfig)?;
         let engine = self.search_engine().await?;
         let mut tx = self.db.read().await?;
         Ok(SearchStatus {

@@ -959,3 +959,62 @@ async fn every_list_exports_to_xlsx_and_institutions_see_their_fees_due() {
     let other = t.org_id(OrgKind::Institution, 1).await;
     assert_eq!(inst.get(&format!("/patents/fees?org={other}")).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn search_page_api_export_matching_and_similar_patents() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    let anonymous = c.get("/api/v1/patents/search?q=%E5%AF%8C%E7%A1%92").await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert!(anonymous.content_type.starts_with("application/json"), "{}", anonymous.content_type);
+    c.login("enterprise_user", PASSWORD).await;
+
+    // The page: highlighted hits, facets, and the query echoed back.
+    let page =
+        c.get("/search?q=%E5%AF%8C%E7%A1%92%E8%8C%B6%E5%8F%B6%E6%B7%B1%E5%8A%A0%E5%B7%A5%E5%B7%A5%E8%89%BA").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<b>富硒"), "hits are highlighted");
+    for facet in ["专利类型", "法律状态", "产业链", "申请年份"] {
+        assert!(page.body.contains(facet), "{facet}");
+    }
+    let total: u64 = extract(&page.body, "共 ", " 件").unwrap().parse().unwrap();
+    assert!(total > 0);
+    // User text is escaped wherever it is shown back.
+    let xss = c.get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert!(!xss.body.contains("<script>alert(1)"), "the query is escaped");
+
+    // The API: JSON with hits, facets and the search words.
+    let api = c.get("/api/v1/patents/search?q=%E5%AF%8C%E7%A1%92%20%E8%8C%B6%E5%8F%B6&per_page=5&active=1").await;
+    assert_eq!(api.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert!(json["total"].as_u64().unwrap() > 0);
+    assert!(json["hits"].as_array().unwrap().len() <= 5);
+    assert!(json["hits"][0]["title_html"].as_str().unwrap().contains("<b>"));
+    assert!(json["facets"].as_array().unwrap().iter().any(|f| f["name"] == "chain"));
+    assert!(json["hits"].as_array().unwrap().iter().all(|h| h["legal_status"] != "lapsed"));
+
+    // Export of the result set.
+    let export = c.get("/search/export?q=%E5%AF%8C%E7%A1%92").await;
+    assert_eq!(&export.bytes[..2], b"PK");
+    let table = ipbridge_ingest::read_table("s.xlsx", &export.bytes, None).unwrap();
+    let all = c.get("/api/v1/patents/search?q=%E5%AF%8C%E7%A1%92").await;
+    let all: serde_json::Value = serde_json::from_str(&all.body).unwrap();
+    assert_eq!(table.rows.len() as u64, all["total"].as_u64().unwrap());
+
+    // 找专利: a need in plain Chinese, the best hits with their reasons.
+    let need =
+        c.get("/match?title=%E5%AF%8C%E7%A1%92%E8%8C%B6%E5%8F%B6%E6%B7%B1%E5%8A%A0%E5%B7%A5%E5%B7%A5%E8%89%BA").await;
+    assert_eq!(need.status, StatusCode::OK);
+    assert!(need.body.contains("命中关键词"), "reasons are shown");
+    assert!(need.body.contains("匹配度"));
+
+    // Similar patents of the first hit, as a page and as the fragment the patent page loads.
+    let id: i64 = json["hits"][0]["id"].as_i64().unwrap();
+    let similar = c.get(&format!("/patents/{id}/similar")).await;
+    assert_eq!(similar.status, StatusCode::OK);
+    assert!(similar.body.contains("相似专利"));
+    let fragment = c.get(&format!("/patents/{id}/similar?fragment=1")).await;
+    assert!(!fragment.body.contains("<html"), "the fragment is not a whole page");
+    // Enterprises matched to a patent are for the bureau and the holder only.
+    assert_eq!(c.get(&format!("/patents/{id}/enterprises")).await.status, StatusCode::FORBIDDEN);
+}
