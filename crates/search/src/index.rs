@@ -300,7 +300,7 @@ impl PatentIndex {
     }
 
     fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter<TantivyDocument>>> {
-        let writer = self.writer.as_ref().ok_or_else(|| SearchError::ReadOnly)?;
+        let writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?;
         // A panic while holding the lock leaves the writer usable: tantivy's own state is consistent between
         // calls, and the next commit or rollback settles it.
         Ok(writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner))

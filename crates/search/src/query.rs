@@ -185,7 +185,7 @@ fn mark(text: &str, ranges: &[std::ops::Range<usize>], offset: usize) -> String 
     let mut at = 0;
     for range in ranges {
         let (from, to) = (range.start + offset, range.end + offset);
-        if from < at || to > text.len() || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
+        if from < at || to <= from || to > text.len() || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
             continue;
         }
         html.push_str(&escape(&text[at..from]));
@@ -358,22 +358,22 @@ fn split_field(text: &str, quoted: bool) -> Option<Clause> {
     if text.is_empty() {
         return None;
     }
-    if let Some((name, value)) = text.split_once([':', '：']) {
-        if let Some(field) = field_named(name.trim()) {
-            let value = value.trim();
-            if value.is_empty() {
-                return None;
-            }
-            return Some(match field {
-                Ok(field) if quoted => Clause::Phrase(Some(field), value.to_owned()),
-                // A name after 申请人: is matched as a phrase: 西安交通大学 must not match 西安理工大学.
-                Ok(TextField::Applicants) => Clause::Phrase(Some(TextField::Applicants), value.to_owned()),
-                Ok(field) => Clause::Text(Some(field), value.to_owned()),
-                Err("inventor") => Clause::Inventor(value.to_owned()),
-                Err("ipc") => Clause::Ipc(value.to_owned()),
-                Err(_) => Clause::ApplicationNo(value.to_owned()),
-            });
+    if let Some((name, value)) = text.split_once([':', '：'])
+        && let Some(field) = field_named(name.trim())
+    {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
         }
+        return Some(match field {
+            Ok(field) if quoted => Clause::Phrase(Some(field), value.to_owned()),
+            // A name after 申请人: is matched as a phrase: 西安交通大学 must not match 西安理工大学.
+            Ok(TextField::Applicants) => Clause::Phrase(Some(TextField::Applicants), value.to_owned()),
+            Ok(field) => Clause::Text(Some(field), value.to_owned()),
+            Err("inventor") => Clause::Inventor(value.to_owned()),
+            Err("ipc") => Clause::Ipc(value.to_owned()),
+            Err(_) => Clause::ApplicationNo(value.to_owned()),
+        });
     }
     Some(if quoted { Clause::Phrase(None, text.to_owned()) } else { Clause::Text(None, text.to_owned()) })
 }
@@ -384,10 +384,13 @@ pub(crate) fn normalise_ipc(value: &str) -> String {
     if let Ok(code) = IpcCode::parse(&compact) {
         return code.to_string();
     }
-    if compact.len() > 4 && !compact.contains('/') && compact[4..].chars().all(|c| c.is_ascii_digit()) {
-        if let Ok(code) = IpcCode::parse(&format!("{compact}/00")) {
-            return code.to_string();
-        }
+    if compact.len() > 4
+        && !compact.contains('/')
+        && compact.is_char_boundary(4)
+        && compact[4..].chars().all(|c| c.is_ascii_digit())
+        && let Ok(code) = IpcCode::parse(&format!("{compact}/00"))
+    {
+        return code.to_string();
     }
     compact
 }
@@ -475,22 +478,22 @@ impl PatentIndex {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             let mut free = String::new();
             for item in group {
-                if !item.negated {
-                    if let Clause::Text(None, text) = &item.clause {
-                        free.push(' ');
-                        free.push_str(text);
-                        continue;
-                    }
+                if !item.negated
+                    && let Clause::Text(None, text) = &item.clause
+                {
+                    free.push(' ');
+                    free.push_str(text);
+                    continue;
                 }
                 let occur = if item.negated { Occur::MustNot } else { Occur::Must };
                 if let Some(query) = self.clause(&item.clause, &mut display, item.negated) {
                     clauses.push((occur, query));
                 }
             }
-            if !free.trim().is_empty() {
-                if let Some(query) = self.free_text(&free, None, &mut display) {
-                    clauses.push((Occur::Must, query));
-                }
+            if !free.trim().is_empty()
+                && let Some(query) = self.free_text(&free, None, &mut display)
+            {
+                clauses.push((Occur::Must, query));
             }
             if clauses.is_empty() {
                 continue;
@@ -746,7 +749,7 @@ mod tests {
             ]
         );
         assert_eq!(parse("   ").groups.len(), 0);
-        assert_eq!(parse("NOT 茶叶").groups[0][0].negated, true);
+        assert!(parse("NOT 茶叶").groups[0][0].negated);
     }
 
     #[test]
@@ -760,6 +763,7 @@ mod tests {
     #[test]
     fn escapes_and_marks() {
         assert_eq!(escape("<a>&\""), "&lt;a&gt;&amp;&quot;");
-        assert_eq!(mark("富硒茶叶", &[0..6], 0), "<b>富硒</b>茶叶");
+        let ranges = vec![0..6, 9..9, 9..12];
+        assert_eq!(mark("富硒茶叶", &ranges, 0), "<b>富硒</b>茶<b>叶</b>");
     }
 }

@@ -289,3 +289,31 @@ fn an_index_on_disk_is_rebuilt_when_missing_outdated_or_corrupt() {
     let (_, state) = PatentIndex::open(&path, analyzer(), IndexOptions::default(), "t").expect("reopen old");
     assert!(matches!(state, OpenState::Created(ref why) if why.contains("版本")), "{state:?}");
 }
+
+#[test]
+fn any_search_box_input_is_answered_without_panicking() {
+    let index = index();
+    // A small deterministic generator over the characters that make the parser branch.
+    let alphabet: Vec<char> = "富硒茶叶加工 \"“”-:：ORANDNOT申请人分类号发明人标题A23F3/06１２ＡＢ\u{3000}\t()（）*?\\'%"
+        .chars()
+        .collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..2_000 {
+        let mut query = String::new();
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = (state % 24) as usize;
+        for _ in 0..len {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            query.push(alphabet[(state % alphabet.len() as u64) as usize]);
+        }
+        let request = SearchRequest { query: query.clone(), limit: 5, facets: true, ..SearchRequest::default() };
+        let results = index.search(&request);
+        assert!(results.is_ok(), "{query:?}: {:?}", results.err());
+        let request = MatchRequest { text: query.clone(), limit: 5, ..MatchRequest::default() };
+        assert!(index.match_text(&request).is_ok(), "{query:?}");
+    }
+}

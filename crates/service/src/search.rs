@@ -915,10 +915,11 @@ impl App {
             tx.profile_fingerprint().await?
         };
         let mut cached = engine.profiles.lock().await;
-        if let Some(c) = cached.as_ref() {
-            if c.fingerprint == fingerprint && c.built.elapsed() < PROFILE_MAX_AGE {
-                return Ok(c.index.clone());
-            }
+        if let Some(c) = cached.as_ref()
+            && c.fingerprint == fingerprint
+            && c.built.elapsed() < PROFILE_MAX_AGE
+        {
+            return Ok(c.index.clone());
         }
         let (inputs, pairs, chains) = {
             let mut tx = self.db.read().await?;
@@ -1111,7 +1112,7 @@ mod tests {
             sort_order: 0,
             active: true,
         };
-        let words = lexicon(&[chain.clone()], &["茶；茶代用品；其混合物；它们的制备".to_owned()]);
+        let words = lexicon(std::slice::from_ref(&chain), &["茶；茶代用品；其混合物；它们的制备".to_owned()]);
         assert!(words.contains(&"富硒".to_owned()));
         assert!(words.contains(&"茶代用品".to_owned()));
         assert!(!words.iter().any(|w| w == "它们的制备"));
