@@ -294,9 +294,8 @@ fn an_index_on_disk_is_rebuilt_when_missing_outdated_or_corrupt() {
 fn any_search_box_input_is_answered_without_panicking() {
     let index = index();
     // A small deterministic generator over the characters that make the parser branch.
-    let alphabet: Vec<char> = "富硒茶叶加工 \"“”-:：ORANDNOT申请人分类号发明人标题A23F3/06１２ＡＢ\u{3000}\t()（）*?\\'%"
-        .chars()
-        .collect();
+    let alphabet: Vec<char> =
+        "富硒茶叶加工 \"“”-:：ORANDNOT申请人分类号发明人标题A23F3/06１２ＡＢ\u{3000}\t()（）*?\\'%".chars().collect();
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     for _ in 0..2_000 {
         let mut query = String::new();

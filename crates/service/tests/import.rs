@@ -252,8 +252,10 @@ async fn institution_administrators_import_only_their_own_patents_and_applicants
     let (_, report) = t.app.import_report(&actor, run.id).await.unwrap();
     let table = ipbridge_ingest::read_table("r.xlsx", &report, None).unwrap();
     assert!(table.rows[0].cells.last().unwrap().contains("申请人中没有本单位"));
-    // The institution's patents are those it holds as an applicant.
-    let held = PatentFilter { holder_org: Some(admin.org_id), text: Some("茶多酚".into()), ..Default::default() };
+    // The institution's patents are those it holds as an applicant (found by the imported title: the demo's own
+    // patents of the institution mention 茶多酚 too).
+    let imported = Some("富硒茶多酚提取方法".to_owned());
+    let held = PatentFilter { holder_org: Some(admin.org_id), text: imported, ..Default::default() };
     assert_eq!(t.app.list_patents(&actor, &held).await.unwrap().total, 1);
     // Its history lists only its own imports.
     assert!(t.app.list_imports(&actor, 50, 0).await.unwrap().imports.iter().all(|r| r.org_id == Some(admin.org_id)));

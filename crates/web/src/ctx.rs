@@ -32,6 +32,8 @@ pub struct Ctx {
     pub flash: Option<Flash>,
     /// The path of this request, for the login page's return address.
     pub path: String,
+    /// Unread notifications of the logged-in account, for the header's badge (0 when not counted).
+    pub unread: u64,
 }
 
 impl Ctx {

@@ -208,13 +208,14 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
     actor.user = session.as_ref().map(|s| s.user.clone());
     let flash = read_flash(&jar);
     let path = req.uri().path().to_owned();
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         actor: actor.clone(),
         session: session.clone(),
         csrf: state.app.csrf_token(&binding),
         request_id: request_id.clone(),
         flash: flash.clone(),
         path: req.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_else(|| path.clone()),
+        unread: 0,
     };
 
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
@@ -225,10 +226,22 @@ async fn guard_inner(state: AppState, req: Request, next: Next, request_id: Stri
         error!(?matched, "route without a declared permission refused");
         return render_error_page(&state, &ctx, ErrorCode::Forbidden, ErrorCode::Forbidden.message());
     };
-    let mut res = match decide(access, session.as_ref(), &path) {
+    let decision = decide(access, session.as_ref(), &path);
+    if matches!(decision, Decision::Allow)
+        && method == Method::GET
+        && wants_badge(&path)
+        && session.as_ref().is_some_and(SessionUser::is_complete)
+    {
+        // The header shows the unread count on every page (error pages too); a failed count only hides it.
+        match state.app.unread_notification_count(&ctx.actor).await {
+            Ok(n) => ctx.unread = n,
+            Err(e) => warn!(error = %e, "unread notifications could not be counted"),
+        }
+    }
+    let mut res = match decision {
         Decision::Allow => {
             let req = if method == Method::POST {
-                let upload = matched.as_deref() == Some(crate::UPLOAD_PATH);
+                let upload = matched.as_deref().is_some_and(|m| crate::UPLOAD_PATHS.contains(&m));
                 let declared = req
                     .headers()
                     .get(header::CONTENT_LENGTH)
@@ -325,6 +338,11 @@ async fn record_access_denied(state: &AppState, actor: &Actor, path: &str, metho
     if let Err(e) = state.app.record(entry).await {
         error!(error = %e, "could not audit a refused request");
     }
+}
+
+/// Pages with the layout show the notification badge; assets, the API and downloads do not need it.
+fn wants_badge(path: &str) -> bool {
+    !path.starts_with("/static/") && !path.starts_with(API_PREFIX) && !path.ends_with(".xlsx") && path != paths::HEALTH
 }
 
 fn is_plain_text(res: &Response) -> bool {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod guard;
 pub mod pages;
 pub mod paths;
+pub mod results;
 pub mod routes;
 
 use std::future::Future;
@@ -26,7 +27,7 @@ use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, 
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::pages::{account, admin, audit, chains, imports, orgs, patents, search};
+use crate::pages::{account, admin, audit, chains, demands, imports, matches, notifications, orgs, patents, search};
 use crate::routes::{Access, RouteTable, Routes};
 
 /// Shared state of every handler.
@@ -36,6 +37,15 @@ pub struct AppState {
     pub app: App,
     /// The declared routes, for the guard.
     pub routes: Arc<RouteTable>,
+    /// Outcomes of demand imports, shown once and offering the rejected rows (see [`results`]).
+    pub demand_imports: Arc<results::ResultStore<demands::ImportOutcome>>,
+}
+
+impl AppState {
+    /// The state for `app` with the declared routes `routes`.
+    pub fn new(app: App, routes: RouteTable) -> Self {
+        Self { app, routes: Arc::new(routes), demand_imports: Arc::default() }
+    }
 }
 
 /// Random request ids: short enough to read out on the phone, unique enough to find a log line.
@@ -51,11 +61,25 @@ impl MakeRequestId for RandomRequestId {
 /// Who may import patents: the bureau (any holder) and institution administrators (their own).
 const IMPORTERS: &[Permission] = &[Permission::ImportAnyPatents, Permission::ImportOwnPatents];
 
+/// Who may post demands (enterprises, agencies) or review them (the bureau); services check each demand.
+const DEMAND_POSTERS: &[Permission] = &[Permission::PostDemands, Permission::ReviewDemands];
+
+/// Who takes part in matchmaking: posters and reviewers of demands, parties to matches, the overseers.
+const MATCHMAKERS: &[Permission] =
+    &[Permission::PostDemands, Permission::ReviewDemands, Permission::ViewAllMatches, Permission::HandleMatches];
+
+/// Who sees match records: the parties (their own) and the bureau's overseers (all).
+const MATCH_READERS: &[Permission] = &[Permission::ViewAllMatches, Permission::HandleMatches];
+
+/// Who moves match records: the parties, and the bureau brokering.
+const MATCH_ACTORS: &[Permission] = &[Permission::ManageMatches, Permission::HandleMatches];
+
 /// Largest upload: a 100,000-row export with abstracts and claims is a few tens of megabytes.
 pub(crate) const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
-/// The one route that takes file uploads (and so large bodies).
-pub(crate) const UPLOAD_PATH: &str = "/imports";
+/// The routes that take file uploads (and so large multipart bodies): patent and organisation imports,
+/// and demands collected offline.
+pub(crate) const UPLOAD_PATHS: &[&str] = &["/imports", "/demands/import"];
 
 /// Every route of the platform with the access it requires.
 pub fn declared_routes() -> Routes {
@@ -85,6 +109,7 @@ pub fn declared_routes() -> Routes {
         .get("/orgs/{id}/edit", Access::Permission(ManageOrgs), orgs::edit_form)
         .post("/orgs/{id}/contact", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::update_contact)
         .post("/orgs/{id}/faculties", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::add_faculty)
+        .post("/orgs/{id}/profile", Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]), orgs::update_profile)
         .post(
             "/orgs/{id}/faculties/{faculty}",
             Access::AnyPermission(&[ManageOrgs, ManageOwnOrg]),
@@ -105,6 +130,33 @@ pub fn declared_routes() -> Routes {
         .get("/search/export", Authenticated, search::export)
         .get("/api/v1/patents/search", Authenticated, search::api)
         .get("/match", Authenticated, search::need)
+        .post("/patents/{id}/interest", Access::Permission(HandleMatches), matches::interest)
+        .post("/patents/{id}/push", Access::Permission(ManageMatches), search::push)
+        .get("/demands", Authenticated, demands::list)
+        .post("/demands", Access::AnyPermission(DEMAND_POSTERS), demands::create)
+        .get("/demands/new", Access::AnyPermission(DEMAND_POSTERS), demands::new_form)
+        .get("/demands/export", Authenticated, demands::export)
+        .get("/demands/import", Access::AnyPermission(DEMAND_POSTERS), demands::import_form)
+        .post("/demands/import", Access::AnyPermission(DEMAND_POSTERS), demands::import)
+        .get("/demands/import/template.xlsx", Access::AnyPermission(DEMAND_POSTERS), demands::import_template)
+        .get("/demands/import/{id}", Access::AnyPermission(DEMAND_POSTERS), demands::import_result)
+        .get("/demands/import/{id}/report", Access::AnyPermission(DEMAND_POSTERS), demands::import_report)
+        .get("/demands/{id}", Authenticated, demands::detail)
+        .post("/demands/{id}", Access::AnyPermission(DEMAND_POSTERS), demands::update)
+        .get("/demands/{id}/edit", Access::AnyPermission(DEMAND_POSTERS), demands::edit_form)
+        .post("/demands/{id}/submit", Access::AnyPermission(DEMAND_POSTERS), demands::submit)
+        .post("/demands/{id}/publish", Access::Permission(ReviewDemands), demands::publish)
+        .post("/demands/{id}/return", Access::Permission(ReviewDemands), demands::return_demand)
+        .post("/demands/{id}/close", Access::AnyPermission(DEMAND_POSTERS), demands::close)
+        .get("/demands/{id}/matches", Access::AnyPermission(MATCHMAKERS), demands::matches)
+        .post("/demands/{id}/matches", Access::AnyPermission(MATCH_ACTORS), demands::save_match)
+        .get("/matches", Access::AnyPermission(MATCH_READERS), matches::list)
+        .get("/matches/export", Access::Permission(ViewAllMatches), matches::export)
+        .get("/matches/{id}", Access::AnyPermission(MATCH_READERS), matches::detail)
+        .post("/matches/{id}/state", Access::AnyPermission(MATCH_ACTORS), matches::transition)
+        .get("/notifications", Authenticated, notifications::list)
+        .post("/notifications/read-all", Authenticated, notifications::read_all)
+        .post("/notifications/{id}/read", Authenticated, notifications::read)
         .get("/imports", Access::AnyPermission(IMPORTERS), imports::list)
         .post("/imports", Access::AnyPermission(IMPORTERS), imports::upload)
         .get("/imports/new", Access::AnyPermission(IMPORTERS), imports::new_form)
@@ -148,7 +200,7 @@ pub fn declared_routes() -> Routes {
 /// (request id, tracing, compression, body limit, security headers).
 pub fn router(app: App) -> Router {
     let (routes, table) = declared_routes().finish();
-    let state = AppState { app, routes: Arc::new(table) };
+    let state = AppState::new(app, table);
     let x_request_id = HeaderName::from_static("x-request-id");
     let headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -590,9 +590,15 @@ async fn every_route_declares_its_access_and_the_guard_enforces_it_for_every_rol
 
     // Object rules refuse a few allowed routes for some roles by design; listed here with the reason.
     // Institutions see the enterprises matched to the patents they hold only, and patent {id} is not theirs.
+    // 我有意向 is the enterprise side's answer: holders carry HandleMatches too, to answer interest in their
+    // patents, but cannot declare interest themselves. Importing demands collected offline is the bureau's and
+    // the agencies' (enterprises hold PostDemands to post their own through the form).
     let object_rule = |role: Role, path: &str| {
         (path == "/account/totp/remove" && role.is_administrator())
             || (path.ends_with("/enterprises") && role == Role::InstitutionAdmin)
+            || (path.ends_with("/interest")
+                && matches!(role, Role::InstitutionAdmin | Role::FacultyReviewer | Role::Inventor))
+            || (path.starts_with("/demands/import") && role == Role::EnterpriseUser)
     };
 
     for role in Role::ALL.into_iter().filter(|r| *r != Role::AgencyUser) {
@@ -633,7 +639,7 @@ async fn a_route_registered_without_a_declaration_is_refused() {
     use axum::routing::get;
     let t = TestApp::new().await;
     let (routes, table) = ipbridge_web::declared_routes().finish();
-    let state = ipbridge_web::AppState { app: t.app.clone(), routes: std::sync::Arc::new(table) };
+    let state = ipbridge_web::AppState::new(t.app.clone(), table);
     // Someone adds a route straight to the axum router, bypassing the declaration table.
     let router: Router = routes
         .route("/sneaky", get(|| async { "secret" }))
@@ -1017,4 +1023,529 @@ async fn search_page_api_export_matching_and_similar_patents() {
     assert!(!fragment.body.contains("<html"), "the fragment is not a whole page");
     // Enterprises matched to a patent are for the bureau and the holder only.
     assert_eq!(c.get(&format!("/patents/{id}/enterprises")).await.status, StatusCode::FORBIDDEN);
+
+    // The holder institution sees the enterprises for its own patents, not for others'.
+    let mut holder = t.client();
+    holder.login("institution_admin", PASSWORD).await;
+    let own = holder.get("/api/v1/patents/search?q=%E7%94%B3%E8%AF%B7%E4%BA%BA%3A%E5%AE%89%E5%BA%B7%E7%90%86%E5%B7%A5%E5%AD%A6%E9%99%A2").await;
+    let own: serde_json::Value = serde_json::from_str(&own.body).unwrap();
+    let own_id = own["hits"][0]["id"].as_i64().expect("安康理工学院 holds demo patents");
+    let page = holder.get(&format!("/patents/{own_id}/enterprises")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("可能需要该专利的企业"));
+    assert!(!page.body.contains("推送给选中的企业"), "only the bureau pushes");
+    let other = json["hits"].as_array().unwrap().iter().find(|h| h["owner_org_id"] != own["hits"][0]["owner_org_id"]);
+    if let Some(other) = other {
+        let path = format!("/patents/{}/enterprises", other["id"]);
+        assert_eq!(holder.get(&path).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Demands, matching, match records, notifications and enterprise profiles.
+
+/// Percent-encodes a query value.
+fn q(s: &str) -> String {
+    ipbridge_web::guard::urlencode(s)
+}
+
+impl TestApp {
+    /// A logged-in client of a new account with `role` in the organisation named `org`, past the first-login
+    /// password change.
+    async fn member(&self, username: &str, org: &str, role: Role) -> Client {
+        let filter = OrgFilter { text: Some(org.into()), ..OrgFilter::default() };
+        let org_id = self.app.list_orgs(&Actor::cli(), &filter).await.unwrap().orgs[0].id;
+        let new = ipbridge_service::accounts::NewAccount {
+            username: username.into(),
+            display_name: username.into(),
+            org_id: Some(org_id),
+            faculty_id: None,
+            password: "Initial#2026".into(),
+        };
+        self.app.bootstrap_account(&Actor::cli(), &new, &[role]).await.unwrap();
+        let mut c = self.client();
+        c.login(username, "Initial#2026").await;
+        c.get("/account/password").await;
+        let done =
+            c.post("/account/password", &[("current", "Initial#2026"), ("new", PASSWORD), ("repeat", PASSWORD)]).await;
+        assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+        c
+    }
+
+    /// The id of the patent whose title contains `title`.
+    async fn patent_titled(&self, title: &str) -> i64 {
+        let filter = ipbridge_service::PatentFilter { text: Some(title.into()), ..Default::default() };
+        self.app.list_patents(&Actor::cli(), &filter).await.unwrap().patents[0].id.get()
+    }
+
+    /// The id of the demand titled `title`.
+    async fn demand_titled(&self, title: &str) -> i64 {
+        let filter = ipbridge_service::DemandFilter { text: Some(title.into()), ..Default::default() };
+        let page = self.app.list_demands(&Actor::cli(), &filter).await.unwrap();
+        page.demands.iter().find(|d| d.fields.title == title).unwrap().id.get()
+    }
+
+    async fn org_named(&self, name: &str) -> i64 {
+        let filter = OrgFilter { text: Some(name.into()), ..OrgFilter::default() };
+        self.app.list_orgs(&Actor::cli(), &filter).await.unwrap().orgs[0].id.get()
+    }
+}
+
+/// A multipart form with the CSRF field first, as a browser sends the plain upload form.
+async fn post_file(c: &mut Client, path: &str, name: &str, bytes: &[u8]) -> Res {
+    let boundary = "----ipbridge-demand-boundary";
+    let token = c.csrf.clone().unwrap();
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n").as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::COOKIE, c.cookie_header())
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    c.send(req).await
+}
+
+#[tokio::test]
+async fn the_matchmaking_navigation_shows_only_what_a_role_may_use() {
+    let t = TestApp::new().await;
+    let nav_of = |body: &str| -> String { extract(body, "<nav class=\"main\"", "</nav>").unwrap() };
+    let mut ent = t.client();
+    ent.login("enterprise_user", PASSWORD).await;
+    let home = ent.get("/").await;
+    let nav = nav_of(&home.body);
+    for link in ["href=\"/demands\"", "href=\"/matches\"", "href=\"/matches?origin=push\"", "href=\"/match\""] {
+        assert!(nav.contains(link), "enterprise nav lacks {link}");
+    }
+    assert!(nav.contains("推送给我的专利"));
+    // The header links the notifications with the unread count: the demo published two of its demands.
+    assert!(home.body.contains("href=\"/notifications\""));
+    assert!(home.body.contains("<span class=\"badge\">"), "unread badge");
+
+    let mut lender = t.client();
+    lender.login("lender_user", PASSWORD).await;
+    let nav = nav_of(&lender.get("/").await.body);
+    assert!(nav.contains("href=\"/match\""), "every account may use 找专利");
+    for link in ["href=\"/demands\"", "href=\"/matches\""] {
+        assert!(!nav.contains(link), "lender nav shows {link}");
+    }
+
+    let mut inst = t.client();
+    inst.login("institution_admin", PASSWORD).await;
+    let nav = nav_of(&inst.get("/").await.body);
+    assert!(nav.contains("href=\"/matches\"") && nav.contains("href=\"/demands\""));
+    assert!(!nav.contains("推送给我的专利"), "pushes are for enterprises");
+
+    let mut leader = t.client();
+    leader.login("bureau_leader", PASSWORD).await;
+    let list = leader.get("/demands").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.body.contains("href=\"/demands/new\""), "the leader reads, does not post");
+    assert!(list.body.contains("茶园修剪枝叶与茶渣综合利用技术"), "the leader sees demands awaiting review");
+}
+
+#[tokio::test]
+async fn demands_are_posted_reviewed_and_seen_only_by_whom_they_concern() {
+    let t = TestApp::new().await;
+    let mut ent = t.client();
+    ent.login("enterprise_user", PASSWORD).await;
+
+    // The form: an enterprise posts for itself (no enterprise to choose); errors come back in Chinese, in place.
+    let form = ent.get("/demands/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(!form.body.contains("name=\"enterprise_org_id\""));
+    let bad = ent
+        .post(
+            "/demands",
+            &[
+                ("title", ""),
+                ("description", "需要提高茶多酚提取率"),
+                ("cooperation_mode", "license"),
+                ("budget_min", "80万"),
+                ("contact_name", "王经理"),
+                ("contact_phone", "12345"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in ["请填写需求名称", "金额格式不正确", "联系电话“12345”格式不正确"] {
+        assert!(bad.body.contains(message), "{message}");
+    }
+    assert!(bad.body.contains("需要提高茶多酚提取率"), "the input is kept");
+    // Without the CSRF token nothing is saved.
+    let forged = ent.post_raw("/demands", &[("title", "伪造"), ("description", "x")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let fields = [
+        ("title", "富硒魔芋精粉低温干燥技术"),
+        ("description", "现有热风干燥能耗高、葡甘聚糖黏度损失大，希望引进低温干燥工艺。"),
+        ("chain_code", "selenium_food"),
+        ("ipc_codes", "A23L19/10"),
+        ("cooperation_mode", "license"),
+        ("budget_min", "100000"),
+        ("budget_max", "300000"),
+        ("contact_name", "王经理"),
+        ("contact_phone", "13991501234"),
+    ];
+    let draft = ent.post("/demands", &fields).await;
+    assert_eq!(draft.status, StatusCode::SEE_OTHER, "{}", draft.body);
+    let path = draft.location.unwrap();
+    let page = ent.get(&path).await;
+    assert!(page.body.contains("草稿"));
+    assert!(page.body.contains("10万–30万元"), "budget shown in 万元");
+    assert!(page.body.contains(&format!("action=\"{path}/submit\"")), "the draft may be submitted");
+    assert!(!page.body.contains("/publish\""), "only the bureau publishes");
+
+    // Another enterprise neither sees the draft nor can act on it.
+    let mut other = t.member("ent_b", "紫阳富硒茶叶开发有限公司", Role::EnterpriseUser).await;
+    assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("{path}/edit")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.post(&format!("{path}/submit"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/demands").await.body.contains("富硒魔芋精粉低温干燥技术"));
+    // Published demands are open to every member, the phone masked for those outside the demand's side.
+    let tea = t.demand_titled("富硒茶叶深加工工艺").await;
+    let public = other.get(&format!("/demands/{tea}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("139****1234") && !public.body.contains("13991501234"), "phone masked");
+    assert!(ent.get(&format!("/demands/{tea}")).await.body.contains("13991501234"), "own side sees the phone");
+
+    // Submitted, returned with a reason, edited, resubmitted, published.
+    assert_eq!(ent.post(&format!("{path}/submit"), &[]).await.status, StatusCode::SEE_OTHER);
+    let mut bureau = t.client();
+    bureau.login("bureau_officer", PASSWORD).await;
+    let waiting = bureau.get("/demands?status=submitted").await;
+    assert!(waiting.body.contains("富硒魔芋精粉低温干燥技术"));
+    let no_reason = bureau.post(&format!("{path}/return"), &[("reason", " ")]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("退回时请说明原因"), "{}", no_reason.body);
+    let returned = bureau.post(&format!("{path}/return"), &[("reason", "请补充干燥能耗指标")]).await;
+    assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    let page = ent.get(&path).await;
+    assert!(page.body.contains("已退回") && page.body.contains("请补充干燥能耗指标"));
+    let mut edited: Vec<(&str, &str)> = fields.to_vec();
+    edited[1] = ("description", "现有热风干燥每吨能耗约900千瓦时，希望降到600以下并保持黏度。");
+    assert_eq!(ent.get(&format!("{path}/edit")).await.status, StatusCode::OK);
+    let saved = ent.post(&path, &edited).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    ent.post(&format!("{path}/submit"), &[]).await;
+    assert_eq!(bureau.post(&format!("{path}/publish"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(other.get("/demands?q=%E9%AD%94%E8%8A%8B").await.body.contains("富硒魔芋精粉低温干燥技术"), "published");
+    // An enterprise cannot publish (the guard) and the history lists every step.
+    assert_eq!(ent.post(&format!("{path}/publish"), &[]).await.status, StatusCode::FORBIDDEN);
+    let page = bureau.get(&path).await;
+    for step in ["退回", "提交审核", "发布"] {
+        assert!(page.body.contains(step), "history lacks {step}");
+    }
+
+    // The agency posts on behalf of a named enterprise, chosen from the list.
+    let mut agency = t.client();
+    agency.login("agency_user", PASSWORD).await;
+    let form = agency.get("/demands/new").await;
+    assert!(form.body.contains("name=\"enterprise_org_id\""));
+    let toys = t.org_named("恒口毛绒玩具制造有限公司").await.to_string();
+    let mut for_toys: Vec<(&str, &str)> = fields.to_vec();
+    for_toys[0] = ("title", "毛绒玩具面料阻燃整理技术");
+    for_toys.push(("enterprise_org_id", &toys));
+    for_toys.push(("submit", "1"));
+    let posted = agency.post("/demands", &for_toys).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let page = agency.get(&posted.location.unwrap()).await;
+    assert!(page.body.contains("恒口毛绒玩具制造有限公司") && page.body.contains("待审核"));
+
+    // Filters and the export.
+    let filtered = bureau.get("/demands?chain=plush_toys&mode=joint_development").await;
+    assert!(filtered.body.contains("毛绒玩具自动充棉与缝合质检设备"));
+    assert!(!filtered.body.contains("富硒茶叶深加工工艺"));
+    let export = bureau.get("/demands/export?status=published").await;
+    assert_eq!(&export.bytes[..2], b"PK");
+    let table = ipbridge_ingest::read_table("d.xlsx", &export.bytes, None).unwrap();
+    assert!(table.rows.iter().all(|r| r.cells.iter().any(|c| c == "已发布")));
+    assert!(table.rows.len() >= 3);
+}
+
+#[tokio::test]
+async fn demands_collected_offline_import_with_counts_and_a_report_of_the_rejected_rows() {
+    let t = TestApp::new().await;
+    let mut ent = t.client();
+    ent.login("enterprise_user", PASSWORD).await;
+    assert_eq!(ent.get("/demands/import").await.status, StatusCode::FORBIDDEN, "enterprises post through the form");
+
+    let mut bureau = t.client();
+    bureau.login("bureau_officer", PASSWORD).await;
+    let template = bureau.get("/demands/import/template.xlsx").await;
+    assert_eq!(&template.bytes[..2], b"PK");
+    assert!(bureau.get("/demands/import").await.body.contains("直接发布"));
+    let csv = "企业名称,需求名称,需求描述,合作方式,预算上限（元）,联系人,联系电话\n\
+        安康魔芋食品股份有限公司,魔芋飞粉综合利用,魔芋加工产生的飞粉如何制成膳食纤维产品,技术咨询,200000,李工,0915-3261234\n\
+        安康硒源茶业有限公司,富硒茶叶深加工工艺,重复的需求,许可,,王经理,13991501234\n\
+        不存在的公司,某需求,描述,入股,abc,张三,123\n";
+    let res = post_file(&mut bureau, "/demands/import", "线下征集.csv", csv.as_bytes()).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let result_path = res.location.unwrap();
+    assert!(result_path.starts_with("/demands/import/"));
+    let page = bureau.get(&result_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let counts: Vec<String> = page
+        .body
+        .match_indices("<span class=\"big\">")
+        .map(|(i, _)| extract(&page.body[i..], ">", "<").unwrap())
+        .collect();
+    assert_eq!(counts, ["3", "1", "1", "1"], "读取, 新增, 重复, 拒绝");
+    assert!(page.body.contains("已发布"));
+    let report = bureau.get(&format!("{result_path}/report")).await;
+    assert_eq!(&report.bytes[..2], b"PK");
+    let table = ipbridge_ingest::read_table("r.xlsx", &report.bytes, None).unwrap();
+    assert_eq!(table.rows.len(), 1);
+    assert!(table.headers.iter().any(|h| h == "错误原因"));
+    assert!(
+        table.rows[0].cells.last().unwrap().contains("平台上没有名为“不存在的公司”的企业"),
+        "{:?}",
+        table.rows[0].cells
+    );
+    // The imported demand is published at once.
+    assert!(bureau.get("/demands?status=published").await.body.contains("魔芋飞粉综合利用"));
+    // The result is the uploader's only, and a file that cannot be read is explained on the form.
+    let mut agency = t.client();
+    agency.login("agency_user", PASSWORD).await;
+    assert_eq!(agency.get(&result_path).await.status, StatusCode::NOT_FOUND);
+    agency.get("/demands/import").await;
+    let unreadable = post_file(&mut agency, "/demands/import", "x.csv", "只有一列\n内容\n".as_bytes()).await;
+    assert_eq!(unreadable.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unreadable.body.contains("class=\"flash error\""), "{}", unreadable.body);
+    let empty = post_file(&mut agency, "/demands/import", "empty.csv", b"").await;
+    assert!(empty.body.contains("请选择要导入的文件"));
+}
+
+#[tokio::test]
+async fn an_enterprise_matches_a_demand_declares_interest_and_the_holder_answers() {
+    let t = TestApp::new().await;
+    let tea = t.demand_titled("富硒茶叶深加工工艺").await;
+    let s1 = t.patent_titled("富硒茶叶深加工工艺及富硒速溶茶粉").await;
+    let s4 = t.patent_titled("富硒红茶发酵工艺及发酵程度在线检测").await;
+    let mut ent = t.client();
+    ent.login("enterprise_user", PASSWORD).await;
+
+    // The demand's matches: ranked patents with reasons, 保存匹配 on each, none on the enterprise's own.
+    let matches = ent.get(&format!("/demands/{tea}/matches")).await;
+    assert_eq!(matches.status, StatusCode::OK);
+    assert!(matches.body.contains("命中关键词") && matches.body.contains("匹配度"));
+    assert!(matches.body.contains("保存匹配"));
+    assert!(matches.body.contains("本企业持有的专利"), "the enterprise's own patents cannot be matched to it");
+    let saved = ent.post(&format!("/demands/{tea}/matches"), &[("patent_id", &s4.to_string())]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(ent.get(&format!("/demands/{tea}/matches")).await.body.contains("已有匹配记录"), "marked as saved");
+    let not_a_hit = ent.post(&format!("/demands/{tea}/matches"), &[("patent_id", "999999")]).await;
+    assert_eq!(not_a_hit.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(not_a_hit.body.contains("不在本需求的匹配结果中"));
+
+    // 找专利: 我有意向 on a hit, then the record.
+    let need = ent.get(&format!("/match?title={}", q("富硒茶叶深加工工艺"))).await;
+    assert!(need.body.contains(&format!("action=\"/patents/{s1}/interest\"")), "我有意向 on the institution's patent");
+    let interest = ent.post(&format!("/patents/{s1}/interest"), &[]).await;
+    assert_eq!(interest.status, StatusCode::SEE_OTHER, "{}", interest.body);
+    let record = interest.location.unwrap();
+    let page = ent.get(&record).await;
+    assert!(page.body.contains("有意向") && page.body.contains("企业意向"));
+    // Declaring interest in its own patent is refused in Chinese.
+    let own_org = ipbridge_domain::org::OrgId::new(t.org_named("安康硒源茶业有限公司").await);
+    let filter = ipbridge_service::PatentFilter { holder_org: Some(own_org), ..Default::default() };
+    let own = t.app.list_patents(&Actor::cli(), &filter).await.unwrap().patents[0].id;
+    let refused = ent.post(&format!("/patents/{own}/interest"), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("该专利由该企业自己持有"), "{}", refused.body);
+
+    // The holder (安康理工学院) is told and sees the record; it does not see the record on another's patent.
+    let mut inst = t.client();
+    inst.login("institution_admin", PASSWORD).await;
+    let home = inst.get("/").await;
+    assert!(home.body.contains("<span class=\"badge\">1</span>"), "one unread notification");
+    let notices = inst.get("/notifications").await;
+    assert!(notices.body.contains("安康硒源茶业有限公司对专利“一种富硒茶叶深加工工艺及富硒速溶茶粉的制备方法”有意向"));
+    let list = inst.get("/matches").await;
+    assert!(list.body.contains(&format!("href=\"{record}\"")));
+    let s4_record = t
+        .app
+        .list_matches(
+            &Actor::cli(),
+            &ipbridge_service::MatchFilter {
+                patent_id: Some(ipbridge_domain::ids::PatentId::new(s4)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .records[0]
+        .id;
+    assert!(!list.body.contains(&format!("href=\"/matches/{s4_record}\"")));
+    assert_eq!(inst.get(&format!("/matches/{s4_record}")).await.status, StatusCode::NOT_FOUND);
+    // Reading the notice follows its link.
+    let items = &notices.body[notices.body.find("<ul class=\"notices\">").unwrap()..];
+    let id = extract(items, "action=\"/notifications/", "/read\"").unwrap();
+    let read = inst.post(&format!("/notifications/{id}/read"), &[("next", &record)]).await;
+    assert_eq!(read.location.as_deref(), Some(record.as_str()));
+    assert!(!inst.get("/").await.body.contains("class=\"badge\""), "nothing unread");
+    // The holder makes contact; the enterprise is told.
+    let page = inst.get(&record).await;
+    assert!(page.body.contains("value=\"in_contact\""), "the holder's next step");
+    assert!(!page.body.contains("not-interested-form"), "refusing is the enterprise's");
+    let contact = inst.post(&format!("{record}/state"), &[("to", "in_contact"), ("note", "已电话联系")]).await;
+    assert_eq!(contact.status, StatusCode::SEE_OTHER, "{}", contact.body);
+    assert!(ent.get("/notifications?unread=1").await.body.contains("已联系"));
+    // A step the holder does not make is explained.
+    let wrong = inst.post(&format!("{record}/state"), &[("to", "interested")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("不能变更为"), "{}", wrong.body);
+
+    // Not interested needs a reason; "other" needs its text; the refusal reaches the holder.
+    let s4_path = format!("/matches/{s4_record}");
+    let no_reason = ent.post(&format!("{s4_path}/state"), &[("to", "not_interested"), ("reason", "")]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("请选择无意向的原因"), "{}", no_reason.body);
+    let other = ent.post(&format!("{s4_path}/state"), &[("to", "not_interested"), ("reason", "other")]).await;
+    assert!(other.body.contains("选择“其他”时请填写具体原因"));
+    let forged = ent.post_raw(&format!("{s4_path}/state"), &[("to", "not_interested"), ("reason", "price")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "CSRF");
+    let refused = ent
+        .post(&format!("{s4_path}/state"), &[("to", "not_interested"), ("reason", "price"), ("note", "报价偏高")])
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    let page = ent.get(&s4_path).await;
+    assert!(page.body.contains("价格因素：报价偏高"));
+
+    // Another enterprise sees none of it.
+    let mut other = t.member("ent_b", "紫阳富硒茶叶开发有限公司", Role::EnterpriseUser).await;
+    assert_eq!(other.get(&record).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.post(&format!("{record}/state"), &[("to", "closed")]).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/matches").await.body.contains(&format!("href=\"{record}\"")));
+
+    // The bureau's overview: counts by state, filters, the export with the age in days; the leader only reads.
+    let mut leader = t.client();
+    leader.login("bureau_leader", PASSWORD).await;
+    let all = leader.get("/matches").await;
+    assert!(all.body.contains("已联系 <span class=\"count\">1</span>"), "counts by state");
+    assert!(all.body.contains("无意向 <span class=\"count\">1</span>"));
+    let filtered = leader.get("/matches?origin=demand_match").await;
+    assert!(
+        filtered.body.contains(&format!("href=\"{s4_path}\""))
+            && !filtered.body.contains(&format!("href=\"{record}\""))
+    );
+    let export = leader.get("/matches/export").await;
+    let table = ipbridge_ingest::read_table("m.xlsx", &export.bytes, None).unwrap();
+    assert!(table.headers.iter().any(|h| h == "存续天数") && table.headers.iter().any(|h| h == "状态"));
+    assert_eq!(table.rows.len(), 2);
+    assert_eq!(leader.post(&format!("{record}/state"), &[("to", "closed")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(ent.get("/matches/export").await.status, StatusCode::FORBIDDEN, "the export is the bureau's");
+    // Mark all read.
+    let all_read = ent.post("/notifications/read-all", &[]).await;
+    assert_eq!(all_read.status, StatusCode::SEE_OTHER);
+    assert!(!ent.get("/notifications").await.body.contains("class=\"dot\""));
+}
+
+#[tokio::test]
+async fn the_bureau_pushes_a_patent_to_its_best_matching_enterprises() {
+    let t = TestApp::new().await;
+    let s2 = t.patent_titled("富硒茶叶中茶多酚与有机硒的联合提取方法").await;
+    let tea_company = t.org_named("安康硒源茶业有限公司").await;
+    let mut bureau = t.client();
+    bureau.login("bureau_officer", PASSWORD).await;
+    let page = bureau.get(&format!("/patents/{s2}/enterprises")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let table = &page.body[page.body.find("<tbody>").unwrap()..];
+    let first = extract(table, "name=\"org\" value=\"", "\"").unwrap();
+    assert_eq!(first, tea_company.to_string(), "the tea company that asked for this technology ranks first");
+    assert!(table.contains("命中：") && table.contains("经营范围"), "reasons are shown");
+
+    // Ids the page did not offer, or none, are refused without pushing anything.
+    let bureau_org = t.org_id(OrgKind::Bureau, 0).await.to_string();
+    let foreign = bureau.post(&format!("/patents/{s2}/push"), &[("org", &first), ("org", &bureau_org)]).await;
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(foreign.body.contains("不在该专利的匹配企业名单中"));
+    assert_eq!(bureau.post(&format!("/patents/{s2}/push"), &[]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bureau.post(&format!("/patents/{s2}/push"), &[("org", "x")]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(t.app.list_matches(&Actor::cli(), &Default::default()).await.unwrap().records.is_empty());
+
+    let pushed = bureau.post(&format!("/patents/{s2}/push"), &[("org", &first)]).await;
+    assert_eq!(pushed.status, StatusCode::SEE_OTHER, "{}", pushed.body);
+    assert_eq!(pushed.location.as_deref(), Some(format!("/matches?patent={s2}").as_str()));
+    let list = bureau.get(&pushed.location.unwrap()).await;
+    assert!(list.body.contains("已推送给1家企业"));
+    assert!(list.body.contains("局推送"));
+    let again = bureau.post(&format!("/patents/{s2}/push"), &[("org", &first)]).await;
+    let again = bureau.get(&again.location.unwrap()).await;
+    assert!(again.body.contains("未推送：1家企业与该专利已有进行中的匹配记录"), "not pushed twice");
+
+    // The enterprise finds it under 推送给我的专利; opening it marks it viewed.
+    let mut ent = t.client();
+    ent.login("enterprise_user", PASSWORD).await;
+    let mine = ent.get("/matches?origin=push").await;
+    assert!(mine.body.contains("<h1>推送给我的专利</h1>"));
+    assert!(mine.body.contains("一种富硒茶叶中茶多酚与有机硒的联合提取方法"));
+    let record = extract(&mine.body, "<td><a href=\"/matches/", "\"").unwrap();
+    let opened = ent.get(&format!("/matches/{record}")).await;
+    assert!(opened.body.contains("id=\"match-state\">已查看"), "opening marks it viewed");
+    assert!(opened.body.contains("命中：") && opened.body.contains("同属产业链"), "the push's reasons");
+    assert!(opened.body.contains("not-interested-form") && opened.body.contains("value=\"interested\""));
+
+    // Holders do not push.
+    let mut inst = t.client();
+    inst.login("institution_admin", PASSWORD).await;
+    assert_eq!(inst.post(&format!("/patents/{s2}/push"), &[("org", &first)]).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_enterprise_keeps_its_business_scope_and_chains_on_its_organisation_page() {
+    let t = TestApp::new().await;
+    let own = t.org_named("安康硒源茶业有限公司").await;
+    let other = t.org_named("紫阳富硒茶叶开发有限公司").await;
+    let mut ent = t.client();
+    ent.login("enterprise_user", PASSWORD).await;
+    let page = ent.get(&format!("/orgs/{own}")).await;
+    assert!(page.body.contains("技术画像") && page.body.contains("富硒茶叶种植、加工与销售"), "the demo profile");
+    assert!(page.body.contains("name=\"chain\" value=\"selenium_food\" checked"));
+    let saved = ent
+        .post(
+            &format!("/orgs/{own}/profile"),
+            &[("business_scope", "富硒茶叶加工；茶旅融合"), ("chain", "selenium_food"), ("chain", "eco_tourism")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = ent.get(&format!("/orgs/{own}")).await;
+    assert!(page.body.contains("富硒茶叶加工；茶旅融合"));
+    assert!(page.body.contains("name=\"chain\" value=\"eco_tourism\" checked"));
+    let unknown =
+        ent.post(&format!("/orgs/{own}/profile"), &[("business_scope", "x"), ("chain", "no_such_chain")]).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("以下产业链不存在或已停用：no_such_chain"));
+    assert_eq!(
+        ent.post(&format!("/orgs/{other}/profile"), &[("business_scope", "x")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ent.post_raw(&format!("/orgs/{own}/profile"), &[("business_scope", "x")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The bureau edits any enterprise's profile; the leader reads it.
+    let mut bureau = t.client();
+    bureau.login("bureau_officer", PASSWORD).await;
+    assert!(bureau.get(&format!("/orgs/{other}")).await.body.contains("保存技术画像"));
+    let mut leader = t.client();
+    leader.login("bureau_leader", PASSWORD).await;
+    let read_only = leader.get(&format!("/orgs/{other}")).await;
+    assert!(read_only.body.contains("富硒茶园基地建设") && !read_only.body.contains("保存技术画像"));
+    // Institutions have no technology profile form.
+    let mut inst = t.client();
+    inst.login("institution_admin", PASSWORD).await;
+    let inst_org = t.org_id(OrgKind::Institution, 0).await;
+    assert!(!inst.get(&format!("/orgs/{inst_org}")).await.body.contains("技术画像"));
 }

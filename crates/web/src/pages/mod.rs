@@ -4,7 +4,10 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod chains;
+pub mod demands;
 pub mod imports;
+pub mod matches;
+pub mod notifications;
 pub mod orgs;
 pub mod patents;
 pub mod search;
@@ -79,6 +82,8 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     /// Request id.
     pub request_id: String,
+    /// Unread notifications, for the header's badge.
+    pub unread: u64,
 }
 
 fn item(key: &str, href: &str, label: &str) -> NavItem {
@@ -113,12 +118,27 @@ impl Chrome {
             })
             .filter(|g| !g.items.is_empty())
             .collect();
-        // Supply meets demand (measures 1 and 10): search and matching for every logged-in account.
-        if ctx.user().is_some() {
-            nav.push(NavGroup {
-                title: "供需对接".into(),
-                items: vec![item("search", "/search", "专利检索"), item("match", "/match", "找专利")],
-            });
+        // Supply meets demand (measures 1 and 10): search and matching for every logged-in account; demands
+        // and match records for those who take part in matchmaking (posting, reviewing, answering, overseeing).
+        if let Some(session) = ctx.user() {
+            let mut items = vec![item("search", "/search", "专利检索"), item("match", "/match", "找专利")];
+            let matchmaking = [
+                Permission::PostDemands,
+                Permission::ReviewDemands,
+                Permission::ViewAllMatches,
+                Permission::HandleMatches,
+            ];
+            if matchmaking.into_iter().any(|p| ctx.can(p)) {
+                items.push(item("demands", "/demands", "技术需求"));
+            }
+            if ctx.can(Permission::ViewAllMatches) || ctx.can(Permission::HandleMatches) {
+                items.push(item("matches", "/matches", "匹配记录"));
+            }
+            if ctx.can(Permission::HandleMatches) && session.user.org_kind == ipbridge_domain::org::OrgKind::Enterprise
+            {
+                items.push(item("pushed", "/matches?origin=push", "推送给我的专利"));
+            }
+            nav.push(NavGroup { title: "供需对接".into(), items });
         }
         // Shared records every module stands on: patents and their imports.
         let mut records = Vec::new();
@@ -177,6 +197,7 @@ impl Chrome {
             csrf: ctx.csrf.clone(),
             flash: ctx.flash.clone(),
             request_id: ctx.request_id.clone(),
+            unread: ctx.unread,
         }
     }
 }
@@ -377,6 +398,7 @@ pub async fn not_found(State(state): State<AppState>, headers: axum::http::Heade
         request_id,
         flash: None,
         path: String::new(),
+        unread: 0,
     };
     render_error_page(&state, &ctx, ErrorCode::NotFound, "您访问的页面不存在，请检查地址是否正确")
 }

@@ -9,6 +9,7 @@ use ipbridge_domain::org::{Faculty, FacultyId, InstitutionKind, Org, OrgId, OrgK
 use ipbridge_domain::policy::{County, Department};
 use ipbridge_service::OrgFilter;
 use ipbridge_service::orgs::OrgForm;
+use ipbridge_service::profiles::ProfileForm;
 use ipbridge_service::{FieldErrors, ServiceError};
 use serde::Deserialize;
 
@@ -238,6 +239,16 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<O
     }
 }
 
+/// An enterprise's technology profile as its page shows it (the matcher ranks enterprises for a patent by it).
+struct ProfileView {
+    business_scope: String,
+    /// (code, name, chosen)
+    chains: Vec<(String, String, bool)>,
+    /// Names of the chosen chains.
+    chosen: String,
+    can_edit: bool,
+}
+
 #[derive(Template)]
 #[template(path = "org.html")]
 struct OrgPage {
@@ -249,13 +260,62 @@ struct OrgPage {
     faculties: Vec<Faculty>,
     can_edit: bool,
     can_manage_own: bool,
+    profile: Option<ProfileView>,
     errors: FieldErrors,
 }
 
+/// The profile of an enterprise the actor may see; `form` keeps what was typed when saving failed.
+async fn profile_view(
+    state: &AppState,
+    ctx: &Ctx,
+    org: &Org,
+    can_edit: bool,
+    form: Option<&ProfileForm>,
+) -> WebResult<Option<ProfileView>> {
+    if org.kind != OrgKind::Enterprise {
+        return Ok(None);
+    }
+    let stored = match state.app.enterprise_profile(&ctx.actor, org.id).await {
+        Ok(p) => p,
+        Err(ServiceError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let (scope, codes) = match form {
+        Some(f) => (f.business_scope.clone(), f.chain_codes.clone()),
+        None => (stored.business_scope, stored.chain_codes),
+    };
+    // Active chains are offered; a deactivated one stays listed while the enterprise still names it.
+    let chains: Vec<(String, String, bool)> = state
+        .app
+        .chains()
+        .await?
+        .into_iter()
+        .filter(|c| c.active || codes.contains(&c.code))
+        .map(|c| {
+            let chosen = codes.contains(&c.code);
+            (c.code, c.name, chosen)
+        })
+        .collect();
+    let chosen = chains.iter().filter(|(_, _, on)| *on).map(|(_, n, _)| n.as_str()).collect::<Vec<_>>().join("、");
+    Ok(Some(ProfileView { business_scope: scope, chains, chosen, can_edit }))
+}
+
 async fn org_page(state: &AppState, ctx: &Ctx, id: OrgId, errors: FieldErrors) -> WebResult {
+    org_page_with(state, ctx, id, errors, None).await
+}
+
+async fn org_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: OrgId,
+    errors: FieldErrors,
+    profile_form: Option<&ProfileForm>,
+) -> WebResult {
     let (org, faculties) = state.app.org(&ctx.actor, id).await?;
     let own = ctx.user().is_some_and(|s| s.user.org_id == id);
     let can_edit = ctx.can(Permission::ManageOrgs);
+    let profile =
+        profile_view(state, ctx, &org, can_edit || (own && ctx.can(Permission::ManageOwnOrg)), profile_form).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(render_with(
         status,
@@ -273,6 +333,7 @@ async fn org_page(state: &AppState, ctx: &Ctx, id: OrgId, errors: FieldErrors) -
             can_edit,
             org,
             faculties,
+            profile,
             errors,
         },
     ))
@@ -384,4 +445,26 @@ pub async fn rename_faculty(
     let org = OrgId::new(id);
     let result = state.app.rename_faculty(&ctx.actor, org, FacultyId::new(faculty), &f.name).await;
     after_faculty_change(&state, &ctx, org, result, "院系名称已修改。").await
+}
+
+/// Saves an enterprise's business scope and chains (its own members, or the bureau). The chains come as
+/// repeated `chain` fields (checkboxes), so the body is read as pairs.
+pub async fn update_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> WebResult {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| crate::error::WebError::invalid("请求格式不正确，请刷新页面后重试"))?;
+    let form = ProfileForm {
+        business_scope: pairs.iter().find(|(k, _)| k == "business_scope").map(|(_, v)| v.clone()).unwrap_or_default(),
+        chain_codes: pairs.iter().filter(|(k, _)| k == "chain").map(|(_, v)| v.clone()).collect(),
+    };
+    let org = OrgId::new(id);
+    match state.app.update_enterprise_profile(&ctx.actor, org, &form).await {
+        Ok(()) => Ok(redirect_with_flash(&paths::org(id), "success", "技术画像已保存，平台将据此为贵企业匹配专利。")),
+        Err(ServiceError::Invalid(errors)) => org_page_with(&state, &ctx, org, errors, Some(&form)).await,
+        Err(e) => Err(e.into()),
+    }
 }

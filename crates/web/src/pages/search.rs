@@ -2,20 +2,84 @@
 //! enterprises most likely to want a patent.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use ipbridge_domain::Permission;
-use ipbridge_domain::ids::PatentId;
+use ipbridge_domain::ids::{OrgId, PatentId};
+use ipbridge_domain::org::OrgKind;
+use ipbridge_service::matches::PushTarget;
 use ipbridge_service::search::{
     EnterpriseMatchView, FacetView, Filters, MatchResultView, MatchScope, NeedText, PatentHitView, PatentSearch, Sort,
 };
+use ipbridge_service::{MatchFilter, ServiceError};
 use serde::Deserialize;
 
 use super::admin::Pager;
-use super::{Chrome, render};
+use super::{Chrome, redirect_with_flash, render, render_with};
 use crate::AppState;
 use crate::ctx::Ctx;
-use crate::error::WebResult;
+use crate::error::{WebError, WebResult};
+
+/// Enterprises ranked for a patent, on its page and when pushing (the same list, so a push can only reach
+/// enterprises the page offered).
+const ENTERPRISE_CANDIDATES: usize = 20;
+
+/// What each hit of a matched-patents list offers besides its link (the list is shared by 找专利, a demand's
+/// matches and similar patents).
+#[derive(Debug, Clone, Default)]
+pub struct HitActions {
+    /// The page's CSRF token for the buttons' forms.
+    pub csrf: String,
+    /// 我有意向 buttons (a member of an enterprise that takes part in matches).
+    pub interest: bool,
+    /// 保存匹配 buttons posting to this demand's matches.
+    pub save_for_demand: Option<i64>,
+    /// The organisation whose own patents get no button (one does not license one's own patent).
+    pub own_org: Option<i64>,
+    /// Patents that already have an open match record of that organisation: (patent, record, state label).
+    pub existing: Vec<(i64, i64, &'static str)>,
+}
+
+impl HitActions {
+    /// No buttons.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Whether any button is shown.
+    pub(crate) fn any(&self) -> bool {
+        self.interest || self.save_for_demand.is_some()
+    }
+
+    /// Whether the hit is the acting organisation's own patent.
+    pub(crate) fn is_own(&self, owner: &Option<i64>) -> bool {
+        owner.is_some() && *owner == self.own_org
+    }
+
+    /// The open record of a patent, if there is one.
+    pub(crate) fn existing_for(&self, patent: &i64) -> Option<(i64, &'static str)> {
+        self.existing.iter().find(|(p, _, _)| p == patent).map(|(_, m, l)| (*m, *l))
+    }
+}
+
+/// The open match records of an enterprise, as (patent, record, state label), for marking hits.
+pub(crate) async fn open_records_of(
+    state: &AppState,
+    ctx: &Ctx,
+    enterprise: OrgId,
+) -> WebResult<Vec<(i64, i64, &'static str)>> {
+    let filter = MatchFilter { enterprise_org: Some(enterprise), open_only: true, limit: 0, ..MatchFilter::default() };
+    Ok(state
+        .app
+        .list_matches(&ctx.actor, &filter)
+        .await?
+        .records
+        .iter()
+        .map(|r| (r.patent_id.get(), r.id.get(), r.state.label()))
+        .collect())
+}
 
 /// Hits per search page.
 const PER_PAGE: u32 = 20;
@@ -271,6 +335,7 @@ struct MatchPage {
     chains: Vec<(String, String)>,
     result: Option<MatchResultView>,
     error: Option<String>,
+    actions: HitActions,
 }
 
 /// 找专利: an enterprise (or anyone logged in) describes a need and gets matched patents with reasons.
@@ -296,7 +361,20 @@ pub async fn need(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NeedQ
             Err(e) => return Err(e.into()),
         }
     };
-    Ok(render(&MatchPage { chrome: Chrome::new(&state, &ctx, "找专利", "match"), q, chains, result, error }))
+    // An enterprise member may declare interest in a hit (我有意向), except in its own patents.
+    let mut actions = HitActions { csrf: ctx.csrf.clone(), ..HitActions::none() };
+    if let Some(s) =
+        ctx.user().filter(|s| s.user.org_kind == OrgKind::Enterprise && s.user.can(Permission::HandleMatches))
+    {
+        actions.interest = true;
+        actions.own_org = Some(s.user.org_id.get());
+        if result.is_some() {
+            actions.existing = open_records_of(&state, &ctx, s.user.org_id).await?;
+        }
+    }
+    Ok(render(&MatchPage {
+        chrome: Chrome::new(&state, &ctx, "找专利", "match"), q, chains, result, error, actions
+    }))
 }
 
 #[derive(Template)]
@@ -305,12 +383,14 @@ struct SimilarPage {
     chrome: Chrome,
     id: i64,
     result: MatchResultView,
+    actions: HitActions,
 }
 
 #[derive(Template)]
 #[template(path = "similar_fragment.html")]
 struct SimilarFragment {
     result: MatchResultView,
+    actions: HitActions,
 }
 
 /// `?fragment=1`: only the list, for the patent page to load in place.
@@ -329,9 +409,14 @@ pub async fn similar(
 ) -> WebResult {
     let result = state.app.similar_patents(&ctx.actor, PatentId::new(id), 10).await?;
     if f.fragment == "1" {
-        return Ok(render(&SimilarFragment { result }));
+        return Ok(render(&SimilarFragment { result, actions: HitActions::none() }));
     }
-    Ok(render(&SimilarPage { chrome: Chrome::new(&state, &ctx, "相似专利", "search"), id, result }))
+    Ok(render(&SimilarPage {
+        chrome: Chrome::new(&state, &ctx, "相似专利", "search"),
+        id,
+        result,
+        actions: HitActions::none(),
+    }))
 }
 
 #[derive(Template)]
@@ -343,19 +428,97 @@ struct EnterprisesPage {
     application_no: String,
     enterprises: Vec<EnterpriseMatchView>,
     can_push: bool,
+    error: Option<String>,
+}
+
+async fn enterprises_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    enterprises: Vec<EnterpriseMatchView>,
+    error: Option<String>,
+) -> WebResult {
+    let view = state.app.patent(&ctx.actor, PatentId::new(id)).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(render_with(
+        status,
+        &EnterprisesPage {
+            chrome: Chrome::new(state, ctx, "匹配企业", "search"),
+            id,
+            title: view.patent.record.title.clone(),
+            application_no: view.patent.summary.application_no.clone(),
+            enterprises,
+            can_push: ctx.can(Permission::ManageMatches),
+            error,
+        },
+    ))
 }
 
 /// The enterprises most likely to want a patent (bureau: any patent; holders: their own).
 pub async fn enterprises(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
+    let enterprises = state.app.match_enterprises(&ctx.actor, PatentId::new(id), ENTERPRISE_CANDIDATES).await?;
+    enterprises_page(&state, &ctx, id, enterprises, None).await
+}
+
+/// The bureau pushes a patent to the enterprises checked on its 匹配企业 page. The ranking is computed again
+/// here and each push carries the enterprise's score and reasons from it; an id the ranking does not offer
+/// (a stale page, a forged form) refuses the whole push, so nothing half-done is left.
+pub async fn push(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> WebResult {
     let patent = PatentId::new(id);
-    let enterprises = state.app.match_enterprises(&ctx.actor, patent, 20).await?;
-    let view = state.app.patent(&ctx.actor, patent).await?;
-    Ok(render(&EnterprisesPage {
-        chrome: Chrome::new(&state, &ctx, "匹配企业", "search"),
-        id,
-        title: view.patent.record.title.clone(),
-        application_no: view.patent.summary.application_no.clone(),
-        enterprises,
-        can_push: ctx.can(Permission::ManageMatches),
-    }))
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| WebError::invalid("请求格式不正确，请刷新页面后重试"))?;
+    let mut chosen: Vec<i64> = Vec::new();
+    for (_, v) in pairs.iter().filter(|(k, _)| k == "org") {
+        let Ok(org) = v.trim().parse::<i64>() else {
+            return Err(WebError::invalid(format!(
+                "企业编号“{}”不正确，请刷新页面后重新选择",
+                v.chars().take(20).collect::<String>()
+            )));
+        };
+        if !chosen.contains(&org) {
+            chosen.push(org);
+        }
+    }
+    let ranked = state.app.match_enterprises(&ctx.actor, patent, ENTERPRISE_CANDIDATES).await?;
+    if chosen.is_empty() {
+        return enterprises_page(&state, &ctx, id, ranked, Some("请至少勾选一家要推送的企业".into())).await;
+    }
+    let mut targets = Vec::with_capacity(chosen.len());
+    for org in &chosen {
+        let Some(e) = ranked.iter().find(|e| e.org_id == *org) else {
+            let message = "所选企业不在该专利的匹配企业名单中（页面可能已过期），未推送任何企业，请核对后重新选择";
+            return enterprises_page(&state, &ctx, id, ranked, Some(message.into())).await;
+        };
+        targets.push(PushTarget {
+            enterprise_org_id: OrgId::new(e.org_id),
+            score: e.score,
+            explanation: serde_json::json!({
+                "kind": "enterprise_for_patent",
+                "relative": e.relative,
+                "reasons": e.reasons,
+                "shared_ipc": e.shared_ipc,
+                "shared_chains": e.shared_chains,
+            }),
+        });
+    }
+    match state.app.push_patent(&ctx.actor, patent, &targets).await {
+        Ok(saved) => {
+            let pushed = saved.iter().filter(|s| s.created).count();
+            let existing = saved.len() - pushed;
+            let mut message = if pushed == 0 {
+                String::from("未推送：")
+            } else {
+                format!("已推送给{pushed}家企业，企业将在“推送给我的专利”中看到并反馈。")
+            };
+            if existing > 0 {
+                message.push_str(&format!("{existing}家企业与该专利已有进行中的匹配记录，未重复推送。"));
+            }
+            Ok(redirect_with_flash(&format!("/matches?patent={id}"), "success", &message))
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let message = errors.0.values().flatten().cloned().collect::<Vec<_>>().join("；");
+            enterprises_page(&state, &ctx, id, ranked, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
