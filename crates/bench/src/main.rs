@@ -62,6 +62,9 @@ pub struct SearchQualityArgs {
     /// Seed of the query sample (and of the bootstrap).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Also list the N queries where the matcher trails plain BM25 most, with each system's first hits.
+    #[arg(long, default_value_t = 0)]
+    pub show_losses: usize,
     /// The shared data directory (holds cn_patents_bdci2022/ and cn_patents_title_ipc/).
     #[arg(long, default_value = "../shared/data")]
     pub data: PathBuf,
@@ -89,6 +92,11 @@ pub struct SearchSpeedArgs {
     /// evenly spaced subset that fits is run instead (and the table says so).
     #[arg(long, default_value_t = 300)]
     pub fts_budget_secs: u64,
+    /// How a query becomes an FTS5 MATCH expression: `trigrams` (every 3-character substring of the query's text,
+    /// OR-ed: all of the query is searched, as tantivy searches all of its words) or `words` (only the query's
+    /// words of 3 or more characters; the 2-character words most Chinese text is made of cannot be searched).
+    #[arg(long, default_value = "trigrams", value_parser = ["trigrams", "words"])]
+    pub fts_match: String,
     /// Seed of the generated corpus and queries.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -15,6 +15,10 @@
 //! reads the IPC codes of the first pass's best hits, which are other labelled titles. That is what it does in
 //! production too (indexed patents carry IPC codes), but the label is the same kind of information, so the
 //! benchmark also runs the matcher with the feedback switched off to show how much of the margin it carries.
+//!
+//! Everything runs twice: on the corpus as specified, and on the titles alone. The distractors are the only
+//! documents with an abstract, and BM25 adds title and abstract scores, so they crowd out the labelled titles in
+//! any ranking that does not weight titles up; the titles-only run shows the margin without that asymmetry.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -36,12 +40,10 @@ const NDCG_CUTOFF: usize = 10;
 const RECALL_CUTOFF: usize = 50;
 /// Resamples of the paired bootstrap.
 const BOOTSTRAP_SAMPLES: usize = 10_000;
+/// Hits listed per system for each query `--show-losses` prints.
+const LOSS_HITS: usize = 3;
 /// Queries run once, unmeasured, before the measured ones (loads the term dictionaries into cache).
 const WARM_UP: usize = 20;
-/// An IPC subclass no patent can have (section Z does not exist). Given with a match request, it replaces the
-/// inferred IPC focus, and its boost matches no document, so the ranking is the first pass's: the matcher
-/// without IPC feedback. `MatchRequest` has no switch for this; see the report.
-const NO_FEEDBACK_SENTINEL: &str = "Z99Z";
 
 /// The ranking systems compared, in the order of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,14 +86,17 @@ struct QueryOutcome {
     distractors: [usize; 3],
     /// Hits returned (at most 50).
     returned: [usize; 3],
-    /// Relevant documents of the query.
-    relevant: usize,
-    /// The best Recall@50 any ranking could reach (min(50, relevant) / relevant).
-    attainable_recall: f64,
     /// The matcher inferred an IPC focus from its first pass.
     inferred: bool,
     /// The first inferred subclass is one of the query's true subclasses.
     top_inferred_correct: bool,
+    /// The title row of the query.
+    row: usize,
+    /// The first hits of each system (for `--show-losses`).
+    top: [Vec<i64>; 3],
+    /// The matcher's selected terms and IPC focus (for `--show-losses`).
+    terms: Vec<String>,
+    focus: Vec<String>,
 }
 
 /// The labelled corpus and its relevance structure.
@@ -153,6 +158,25 @@ fn title_id(row: usize) -> i64 {
     row as i64 + 1
 }
 
+/// The corpora the systems are compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// The labelled titles and the BDCI distractors (the benchmark as specified).
+    WithDistractors,
+    /// The labelled titles alone: every document has the same fields, so no system is helped or hurt by the
+    /// distractors' abstracts (a robustness check of the margin).
+    TitlesOnly,
+}
+
+impl Variant {
+    fn label(self) -> &'static str {
+        match self {
+            Variant::WithDistractors => "A. titles + BDCI distractors (as specified)",
+            Variant::TitlesOnly => "B. titles only, no distractors (robustness check)",
+        }
+    }
+}
+
 /// Runs the benchmark and prints its tables.
 pub fn run(args: &SearchQualityArgs) -> Result<()> {
     let started = Instant::now();
@@ -166,30 +190,48 @@ pub fn run(args: &SearchQualityArgs) -> Result<()> {
     }
     let corpus = Corpus { titles, distractors, by_subclass };
     let (analyzer, lexicon) = platform_analyzer(&args.data)?;
-
-    let index = PatentIndex::in_ram(analyzer, IndexOptions { threads: 2, heap_bytes: 256 << 20 })?;
-    let docs = corpus.docs();
-    index.add_new(&docs)?;
-    index.commit()?;
-    index.optimise()?;
-    ensure!(index.num_docs() == docs.len() as u64, "indexed {} of {} documents", index.num_docs(), docs.len());
-    let build_secs = started.elapsed().as_secs_f64();
-    drop(docs);
-
     let queries = sample(corpus.titles.len(), args.queries, args.seed);
-    eprintln!(
-        "search-quality: index of {} documents built in {build_secs:.1} s; running {} queries",
-        index.num_docs(),
-        queries.len()
-    );
+    print_header(args, &corpus, lexicon, &queries);
 
+    for variant in [Variant::WithDistractors, Variant::TitlesOnly] {
+        let variant_started = Instant::now();
+        let index = PatentIndex::in_ram(analyzer.clone(), IndexOptions { threads: 2, heap_bytes: 256 << 20 })?;
+        let mut docs = corpus.docs();
+        if variant == Variant::TitlesOnly {
+            docs.retain(|d| d.id < DISTRACTOR_ID_BASE);
+        }
+        index.add_new(&docs)?;
+        index.commit()?;
+        index.optimise()?;
+        ensure!(index.num_docs() == docs.len() as u64, "indexed {} of {} documents", index.num_docs(), docs.len());
+        let build_secs = variant_started.elapsed().as_secs_f64();
+        drop(docs);
+        eprintln!(
+            "search-quality: {}: {} documents indexed in {build_secs:.1} s; running {} queries",
+            variant.label(),
+            index.num_docs(),
+            queries.len()
+        );
+        let (outcomes, skipped) = evaluate(&corpus, &index, &queries)?;
+        ensure!(!outcomes.is_empty(), "no query has a relevant document");
+        print_tables(args, variant, &index, build_secs, skipped, &outcomes);
+        if args.show_losses > 0 {
+            print_losses(&corpus, &outcomes, args.show_losses);
+        }
+    }
+    println!("total time     {:.1} s", started.elapsed().as_secs_f64());
+    println!("========================================================================");
+    Ok(())
+}
+
+/// Runs every system on every query; returns the outcomes and how many queries had no relevant document.
+fn evaluate(corpus: &Corpus, index: &PatentIndex, queries: &[usize]) -> Result<(Vec<QueryOutcome>, usize)> {
     // Warm-up: the first queries once, unmeasured, so the first measured query does not pay for cold caches.
     for &q in queries.iter().take(WARM_UP) {
         for system in SYSTEMS {
-            run_system(&index, &corpus.titles[q].title, title_id(q), system)?;
+            run_system(index, &corpus.titles[q].title, title_id(q), system)?;
         }
     }
-
     let mut outcomes: Vec<QueryOutcome> = Vec::with_capacity(queries.len());
     let mut skipped = 0usize;
     for (k, &q) in queries.iter().enumerate() {
@@ -202,15 +244,11 @@ pub fn run(args: &SearchQualityArgs) -> Result<()> {
         ideal.sort_unstable_by(|a, b| b.cmp(a));
         let ideal_dcg = dcg(ideal.iter().copied());
         let relevant = gains.len();
-        let mut outcome = QueryOutcome {
-            relevant,
-            attainable_recall: RECALL_CUTOFF.min(relevant) as f64 / relevant as f64,
-            ..QueryOutcome::default()
-        };
+        let mut outcome = QueryOutcome { row: q, ..QueryOutcome::default() };
         // Rotate the order of the systems from query to query, so none always runs on the warmest cache.
         for i in 0..SYSTEMS.len() {
             let system = SYSTEMS[(k + i) % SYSTEMS.len()];
-            let (ms, ranked, plan) = run_system(&index, &corpus.titles[q].title, title_id(q), system)?;
+            let (ms, ranked, plan) = run_system(index, &corpus.titles[q].title, title_id(q), system)?;
             ensure!(!ranked.contains(&title_id(q)), "{} returned the query's own document", system.label());
             let slot = system.slot();
             outcome.ms[slot] = ms;
@@ -220,14 +258,13 @@ pub fn run(args: &SearchQualityArgs) -> Result<()> {
             outcome.recall[slot] = found as f64 / relevant as f64;
             outcome.distractors[slot] = ranked.iter().take(NDCG_CUTOFF).filter(|id| **id >= DISTRACTOR_ID_BASE).count();
             outcome.returned[slot] = ranked.len();
+            outcome.top[slot] = ranked.iter().take(LOSS_HITS).copied().collect();
             if let Some(plan) = plan {
                 if system == System::MatcherNoFeedback {
-                    ensure!(
-                        plan.ipc_focus.len() == 1 && plan.ipc_focus[0].0 == NO_FEEDBACK_SENTINEL,
-                        "the no-feedback sentinel did not replace the IPC focus: {:?}",
-                        plan.ipc_focus
-                    );
+                    ensure!(plan.ipc_focus.is_empty(), "IPC feedback ran although switched off: {:?}", plan.ipc_focus);
                 } else {
+                    outcome.terms = plan.terms.iter().map(|(t, _)| t.clone()).collect();
+                    outcome.focus = plan.ipc_focus.iter().map(|(c, share)| format!("{c} {share:.2}")).collect();
                     outcome.inferred = plan.ipc_source == Some(IpcSource::Inferred);
                     let top = plan.ipc_focus.iter().find(|(code, _)| !code.contains('/')).map(|(code, _)| code);
                     outcome.top_inferred_correct =
@@ -240,9 +277,7 @@ pub fn run(args: &SearchQualityArgs) -> Result<()> {
             eprintln!("search-quality: {} of {} queries", k + 1, queries.len());
         }
     }
-    ensure!(!outcomes.is_empty(), "no query has a relevant document");
-    print_report(args, &corpus, &index, lexicon, build_secs, queries.len(), skipped, &outcomes, started);
-    Ok(())
+    Ok((outcomes, skipped))
 }
 
 /// Runs one system for a query title; returns milliseconds, the ranked ids and the matcher's plan.
@@ -260,15 +295,15 @@ fn run_system(
             (hits.iter().map(|h| h.id).collect(), None)
         }
         System::Matcher | System::MatcherNoFeedback => {
-            let ipc = if system == System::Matcher { Vec::new() } else { vec![NO_FEEDBACK_SENTINEL.to_owned()] };
             let request = MatchRequest {
                 title: title.to_owned(),
                 text: String::new(),
-                ipc,
+                ipc: Vec::new(),
                 chain: None,
                 scope: MatchScope::All,
                 filters,
                 limit: RECALL_CUTOFF,
+                skip_ipc_feedback: system == System::MatcherNoFeedback,
             };
             let (plan, hits) = index.match_text(&request)?;
             (hits.iter().map(|h| h.id).collect(), Some(plan))
@@ -356,28 +391,15 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn print_report(
-    args: &SearchQualityArgs,
-    corpus: &Corpus,
-    index: &PatentIndex,
-    lexicon: usize,
-    build_secs: f64,
-    sampled: usize,
-    skipped: usize,
-    outcomes: &[QueryOutcome],
-    started: Instant,
-) {
-    let n = outcomes.len();
+fn print_header(args: &SearchQualityArgs, corpus: &Corpus, lexicon: usize, queries: &[usize]) {
     let data = if args.data.as_os_str() == "../shared/data" {
         String::new()
     } else {
         format!(" --data {}", args.data.display())
     };
-    let mut relevant: Vec<usize> = outcomes.iter().map(|o| o.relevant).collect();
+    let mut relevant: Vec<usize> = queries.iter().map(|&q| corpus.gains(q).len()).filter(|n| *n > 0).collect();
     relevant.sort_unstable();
-    let subclasses = corpus.by_subclass.len();
-
+    let n = relevant.len().max(1);
     println!("== ipbridge search quality benchmark ====================================");
     println!(
         "command        cargo run --release -p ipbridge-bench -- search-quality --queries {} --seed {}{data}",
@@ -385,36 +407,63 @@ fn print_report(
     );
     println!("machine        {} cores (available_parallelism), {}", cores(), build_kind());
     println!(
-        "corpus         {} documents: {} labelled titles (title only; IPC = their {} distinct subclasses as given)",
-        thousands(index.num_docs()),
+        "labelled       {} titles of titles_ipc.csv, indexed with title only; IPC = their {} distinct subclasses as given",
         thousands(corpus.titles.len() as u64),
-        subclasses
+        corpus.by_subclass.len()
     );
     println!(
-        "               + {} BDCI 2022 distractors (title + abstract + applicant, no IPC, never relevant); all granted, in force",
+        "distractors    {} BDCI 2022 patents (title + abstract + applicant, no IPC, never relevant); all documents granted, in force",
         thousands(corpus.distractors.len() as u64)
     );
     println!(
-        "analyzer       jieba search mode + {lexicon} lexicon words offered (chain keywords + 2–4-character pieces of IPC titles, as the service builds it)"
-    );
-    println!("index          in memory, built in {build_secs:.1} s (incl. loading), merged into one segment");
-    println!(
-        "queries        {sampled} title rows sampled (SplitMix64 Fisher–Yates, seed {}); {skipped} skipped (no other title shares a subclass); {n} evaluated",
-        args.seed
+        "analyzer       jieba search mode + {} lexicon words offered (chain keywords + 2–4-character pieces of IPC titles, as the service builds it)",
+        thousands(lexicon as u64)
     );
     println!(
-        "               each query = the row's title; its own document excluded; {WARM_UP} warm-up queries run first, unmeasured"
+        "queries        {} title rows sampled (SplitMix64 Fisher–Yates shuffle of all rows, seed {}, first {}); query = the row's title",
+        queries.len(),
+        args.seed,
+        queries.len()
     );
     println!(
-        "relevance      gain = IPC subclasses shared with the query; relevant docs per query: mean {:.0}, median {}, min {}, max {}",
-        mean(relevant.iter().map(|r| *r as f64)),
-        relevant[n / 2],
-        relevant[0],
-        relevant[n - 1]
+        "               own document excluded (Filters::exclude); {WARM_UP} warm-up queries per corpus first, unmeasured"
     );
     println!(
-        "               best attainable Recall@50 (mean of min(50, relevant)/relevant): {:.3}",
-        mean(outcomes.iter().map(|o| o.attainable_recall))
+        "systems        BM25 = plain_bm25(title, 50); matcher = match_text {{ title, text: \"\", ipc: [], scope: All, limit: 50 }}"
+    );
+    println!("               matcher without IPC feedback = the same with MatchRequest::skip_ipc_feedback");
+    println!(
+        "relevance      gain = IPC subclasses shared with the query (graded, linear); nDCG@10 with log2 discount, ideal from all relevant docs"
+    );
+    if !relevant.is_empty() {
+        println!(
+            "               relevant docs per query: mean {:.0}, median {}, min {}, max {}",
+            mean(relevant.iter().map(|r| *r as f64)),
+            relevant[n / 2],
+            relevant[0],
+            relevant[n - 1]
+        );
+        println!(
+            "               best attainable Recall@50 (mean of min(50, relevant) / relevant): {:.3}",
+            mean(relevant.iter().map(|r| RECALL_CUTOFF.min(*r) as f64 / *r as f64))
+        );
+    }
+}
+
+fn print_tables(
+    args: &SearchQualityArgs,
+    variant: Variant,
+    index: &PatentIndex,
+    build_secs: f64,
+    skipped: usize,
+    outcomes: &[QueryOutcome],
+) {
+    let n = outcomes.len();
+    println!();
+    println!("-- {}", variant.label());
+    println!(
+        "corpus         {} documents, in memory, one segment, built in {build_secs:.1} s; {n} queries evaluated, {skipped} skipped (no other title shares a subclass)",
+        thousands(index.num_docs())
     );
     println!();
     println!("| system | nDCG@10 | Recall@50 | mean ms | p95 ms | distractors in top 10 | hits returned |");
@@ -444,16 +493,15 @@ fn print_report(
         (System::MatcherNoFeedback, System::Bm25),
         (System::Matcher, System::MatcherNoFeedback),
     ];
+    type Metric = fn(&QueryOutcome, usize) -> f64;
+    let metrics: [(&str, Metric); 2] = [("nDCG@10", |o, s| o.ndcg[s]), ("Recall@50", |o, s| o.recall[s])];
     for (a, b) in pairs {
-        for (metric, values) in [
-            ("nDCG@10", (|o: &QueryOutcome, s: usize| o.ndcg[s]) as fn(&QueryOutcome, usize) -> f64),
-            ("Recall@50", |o: &QueryOutcome, s: usize| o.recall[s]),
-        ] {
-            let xa: Vec<f64> = outcomes.iter().map(|o| values(o, a.slot())).collect();
-            let xb: Vec<f64> = outcomes.iter().map(|o| values(o, b.slot())).collect();
+        for (metric, value) in metrics {
+            let xa: Vec<f64> = outcomes.iter().map(|o| value(o, a.slot())).collect();
+            let xb: Vec<f64> = outcomes.iter().map(|o| value(o, b.slot())).collect();
             let p = paired(&xa, &xb, args.seed ^ 0xB007);
             println!(
-                "| {} − {} | {metric} | {:+.4} | [{:+.4}, {:+.4}] | {} / {} / {} | {:.2e} |",
+                "| {} − {} | {metric} | {:+.4} | [{:+.4}, {:+.4}] | {} / {} / {} | {:.1e} |",
                 short(a),
                 short(b),
                 p.delta,
@@ -474,18 +522,57 @@ fn print_report(
         mean(set.iter().map(|o| o.ndcg[System::Matcher.slot()] - o.ndcg[System::MatcherNoFeedback.slot()]))
     };
     println!(
-        "IPC feedback   inferred for {} of {n} queries; first inferred subclass is a true subclass of the query in {} ({:.1}%)",
+        "IPC feedback   inferred for {} of {n} queries; its first subclass is a true subclass of the query for {} ({:.1}%)",
         inferred.len(),
         correct.len(),
         100.0 * correct.len() as f64 / inferred.len().max(1) as f64
     );
     println!(
-        "               nDCG@10 effect of the feedback (matcher − no feedback): {:+.4} when right, {:+.4} when wrong",
+        "               nDCG@10 change it brings (matcher − without feedback): {:+.4} when right, {:+.4} when wrong",
         effect(&correct),
         effect(&wrong)
     );
-    println!("total time     {:.1} s", started.elapsed().as_secs_f64());
-    println!("========================================================================");
+}
+
+/// The queries where the matcher trails plain BM25 most on nDCG@10, with what each system ranked first: the
+/// material for diagnosing the losses.
+fn print_losses(corpus: &Corpus, outcomes: &[QueryOutcome], count: usize) {
+    let (m, b) = (System::Matcher.slot(), System::Bm25.slot());
+    let mut losses: Vec<&QueryOutcome> = outcomes.iter().filter(|o| o.ndcg[m] < o.ndcg[b]).collect();
+    losses.sort_by(|x, y| (x.ndcg[m] - x.ndcg[b]).total_cmp(&(y.ndcg[m] - y.ndcg[b])));
+    let describe = |id: i64| match usize::try_from(id - 1).ok().and_then(|row| corpus.titles.get(row)) {
+        Some(t) if id < DISTRACTOR_ID_BASE => format!("{} [{}]", t.title, t.subclasses.join(" ")),
+        _ => {
+            let j = usize::try_from(id - DISTRACTOR_ID_BASE).unwrap_or(usize::MAX);
+            corpus.distractors.get(j).map_or_else(|| id.to_string(), |d| format!("{} [distractor]", d.title))
+        }
+    };
+    println!();
+    println!(
+        "largest losses of the matcher to BM25 ({} of {} queries where it trails):",
+        count.min(losses.len()),
+        losses.len()
+    );
+    for o in losses.into_iter().take(count) {
+        let t = &corpus.titles[o.row];
+        println!(
+            "  {} [{}]  nDCG@10 matcher {:.3} / BM25 {:.3}",
+            t.title,
+            t.subclasses.join(" "),
+            o.ndcg[m],
+            o.ndcg[b]
+        );
+        println!(
+            "    terms {}; IPC focus {}",
+            o.terms.join(" "),
+            if o.focus.is_empty() { "none".to_owned() } else { o.focus.join(", ") }
+        );
+        for (label, slot) in [("matcher", m), ("BM25", b)] {
+            for (rank, id) in o.top[slot].iter().enumerate() {
+                println!("    {label:<7} {}. {}", rank + 1, describe(*id));
+            }
+        }
+    }
 }
 
 fn short(system: System) -> &'static str {

@@ -135,6 +135,14 @@ const STOP_TERMS: &[&str] = &[
     "降低",
     "具体",
     "各种",
+    "基于",
+    "特征",
+    "在于",
+    "至少",
+    "多个",
+    "若干",
+    "第一",
+    "第二",
 ];
 
 /// The shared jieba instance with the domain lexicon added.
@@ -253,10 +261,12 @@ impl Analyzer {
 
     /// Whether `term` is a function word or patent boilerplate that should not be a query term on its own.
     pub fn is_stop_term(&self, term: &str) -> bool {
-        if self.stop.contains(term) {
-            return true;
-        }
-        // A lone Han character carries little meaning in a query (方, 种, 用); digits and Latin letters do.
+        self.stop.contains(term)
+    }
+
+    /// Whether `term` is a single Han character. Most carry little meaning alone (方, 种, 用), but a rare one is
+    /// what remains of a word the dictionary lacks (石墨烯 → 石墨 / 烯): the matcher keeps those by rarity.
+    pub fn is_single_han(&self, term: &str) -> bool {
         let mut chars = term.chars();
         matches!((chars.next(), chars.next()), (Some(c), None) if is_han(c))
     }

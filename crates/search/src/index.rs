@@ -15,7 +15,7 @@ use crate::{Result, SearchError};
 
 /// Version of the schema and analysis. An index written under another version is rebuilt at start-up.
 /// Bump it whenever a field, the analyzer or the lexicon's construction changes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// File in the index directory that records [`SCHEMA_VERSION`].
 const VERSION_FILE: &str = "ipbridge-schema-version";
@@ -60,9 +60,18 @@ pub struct PatentDoc {
 /// The levels a code is indexed under: section, class, subclass, main group and the code itself, so
 /// `分类号:A23`, `A23F`, `A23F3/00` and `A23F3/06` all find A23F3/06. Unparseable codes index as written.
 pub fn ipc_levels(code: &str) -> Vec<String> {
-    match IpcCode::parse(code) {
-        Ok(ipc) => ipc.prefixes(),
-        Err(_) => vec![code.trim().to_uppercase()],
+    if let Ok(ipc) = IpcCode::parse(code) {
+        return ipc.prefixes();
+    }
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let b = code.as_bytes();
+    // A subclass (A23F) or class (A23) given alone, as classification lists and demands often do.
+    let section = b.first().is_some_and(|c| (b'A'..=b'H').contains(c));
+    let class = b.len() >= 3 && b[1].is_ascii_digit() && b[2].is_ascii_digit();
+    match b.len() {
+        3 if section && class => vec![code[..1].to_owned(), code],
+        4 if section && class && b[3].is_ascii_uppercase() => vec![code[..1].to_owned(), code[..3].to_owned(), code],
+        _ => vec![code],
     }
 }
 

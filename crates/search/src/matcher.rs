@@ -52,6 +52,8 @@ pub struct MatchRequest {
     pub filters: Filters,
     /// Hits wanted.
     pub limit: usize,
+    /// Leave out the IPC feedback (for measuring what it brings; matching always uses it).
+    pub skip_ipc_feedback: bool,
 }
 
 /// Where the IPC focus came from.
@@ -208,6 +210,8 @@ const GROUP_BOOST: f32 = 0.35;
 const SUBCLASS_BOOST: f32 = 0.25;
 /// Share of the best text score given to a patent of the favoured chain.
 const CHAIN_BOOST: f32 = 0.10;
+/// A single Han character is a term only when at most this share of the patents contain it.
+const SINGLE_CHAR_MAX_SHARE: f32 = 0.01;
 /// An inferred IPC level must carry at least this share of the feedback votes.
 const MIN_VOTE_SHARE: f32 = 0.3;
 
@@ -233,6 +237,10 @@ impl PatentIndex {
             .filter_map(|(term, (count, base))| {
                 let df = *dfs.get(&term)? as f32;
                 if df == 0.0 {
+                    return None;
+                }
+                // A lone character counts only when rare (烯 of 石墨烯), never when common (用, 方).
+                if self.analyzer.is_single_han(&term) && df / n > SINGLE_CHAR_MAX_SHARE {
                     return None;
                 }
                 let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
@@ -283,7 +291,7 @@ impl PatentIndex {
                     }
                 }
             }
-        } else {
+        } else if !request.skip_ipc_feedback {
             plan.ipc_focus = self.infer_ipc(&searcher, &first)?;
             if !plan.ipc_focus.is_empty() {
                 plan.ipc_source = Some(IpcSource::Inferred);

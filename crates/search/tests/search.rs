@@ -316,3 +316,13 @@ fn any_search_box_input_is_answered_without_panicking() {
         assert!(index.match_text(&request).is_ok(), "{query:?}");
     }
 }
+
+#[test]
+fn ipc_codes_are_indexed_at_every_level_even_when_given_as_a_subclass() {
+    use ipbridge_search::ipc_levels;
+    assert_eq!(ipc_levels("A23F3/06"), ["A", "A23", "A23F", "A23F3/00", "A23F3/06"]);
+    assert_eq!(ipc_levels("a23f"), ["A", "A23", "A23F"]);
+    assert_eq!(ipc_levels("A23"), ["A", "A23"]);
+    assert_eq!(ipc_levels("Z99Z"), ["Z99Z"]);
+    assert_eq!(ipc_levels("硒"), ["硒"]);
+}

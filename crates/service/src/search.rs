@@ -809,6 +809,7 @@ impl App {
             scope,
             filters: Filters { exclude, ..Filters::default() },
             limit: limit.clamp(1, 200),
+            skip_ipc_feedback: false,
         };
         let run = engine.clone();
         let (plan, hits) = tokio::task::spawn_blocking(move || run.index.match_text(&request))
