@@ -71,35 +71,24 @@ pub fn load_bdci(data: &Path) -> Result<Vec<BdciRow>> {
     Ok(rows)
 }
 
-/// The analyzer as the platform builds it (`ipbridge_service::search`'s lexicon, rebuilt here from the same
-/// sources because the service keeps its builder private): the built-in policy's chain keywords, and the
-/// pieces of 2–4 Han characters between punctuation of every subclass, main-group and subgroup title of
-/// `ipc/ipc_2026_01_zh.csv` (the file the platform's reference data is loaded from). Returns it with the
-/// number of lexicon words offered (the analyzer adds only those jieba would otherwise shatter).
+/// The analyzer as the platform builds it: `ipbridge_service::search::domain_lexicon` over the built-in policy's
+/// chain keywords and every subclass, main-group and subgroup title of `ipc/ipc_2026_01_zh.csv` (the file the
+/// platform's reference data is loaded from). Returns it with the number of lexicon words offered (the analyzer
+/// adds only those jieba would otherwise shatter).
 pub fn platform_analyzer(data: &Path) -> Result<(Analyzer, usize)> {
     let policy = ipbridge_service::load_policy(None)?;
-    let mut words: Vec<String> = policy.industry_chains.iter().flat_map(|c| c.keywords.iter().cloned()).collect();
     let path = data.join(IPC_TITLES_FILE);
     let mut reader = csv::Reader::from_path(&path).with_context(|| format!("opening {}", path.display()))?;
+    let mut titles = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("reading {}", path.display()))?;
-        if !matches!(record.get(1), Some("subclass" | "main_group" | "subgroup")) {
-            continue;
-        }
-        for piece in record.get(2).unwrap_or_default().split(|c: char| !is_han(c)) {
-            if (2..=4).contains(&piece.chars().count()) {
-                words.push(piece.to_owned());
-            }
+        if matches!(record.get(1), Some("subclass" | "main_group" | "subgroup")) {
+            titles.push(record.get(2).unwrap_or_default().to_owned());
         }
     }
-    words.sort();
-    words.dedup();
+    let keywords = policy.industry_chains.iter().flat_map(|c| c.keywords.iter().map(String::as_str));
+    let words = ipbridge_service::search::domain_lexicon(keywords, titles.iter().map(String::as_str));
     Ok((Analyzer::new(words.iter().map(String::as_str)), words.len()))
-}
-
-/// The Han ranges the service's lexicon builder splits on.
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
 /// Latencies in milliseconds and their order statistics.

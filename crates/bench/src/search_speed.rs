@@ -14,7 +14,8 @@
 //!   through the search box (`PatentIndex::search`, top 10 by relevance, no facets) and the matcher
 //!   (`PatentIndex::match_text`, top 10, default active scope), each after 50 unmeasured warm-up queries.
 //! - FTS5: `fts5(title, abstract, tokenize='trigram')` holding the same records; each query's base words of at
-//!   least 3 characters, quoted and OR-ed (see [`fts_expression`]), `ORDER BY rank LIMIT 10`.
+//!   least 3 characters, quoted and OR-ed, or with `--fts-match trigrams` (the default) every 3-character
+//!   substring of the query (see [`fts_expression`]), `ORDER BY rank LIMIT 10`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -322,6 +323,14 @@ fn fts_expression(analyzer: &Analyzer, query: &str, words_only: bool) -> (String
     } else {
         FtsKind::Words
     };
+    if terms.is_empty() {
+        // No run of 3 characters (a query like 锌 钡盐): the runs themselves, which the trigram index cannot find
+        // but which keep the expression valid, so the query is still timed.
+        terms = query.split(|c: char| !c.is_alphanumeric()).filter(|r| !r.is_empty()).map(str::to_owned).collect();
+    }
+    if terms.is_empty() {
+        terms.push(query.trim().to_owned());
+    }
     let quoted: Vec<String> = terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
     (quoted.join(" OR "), kind)
 }

@@ -83,14 +83,17 @@ impl std::fmt::Debug for SearchEngine {
     }
 }
 
-/// The domain lexicon: chain keywords, and the words of IPC titles that jieba would otherwise shatter.
-fn lexicon(chains: &[StoredChain], ipc_titles: &[String]) -> Vec<String> {
-    let mut words: Vec<String> = chains.iter().flat_map(|c| c.keywords.iter().cloned()).collect();
+/// The domain lexicon offered to the analyzer: the chains' keywords, and the pieces of 2–4 Han characters
+/// between the punctuation of IPC titles (茶；茶代用品；其混合物；它们的制备 → 茶代用品, 其混合物). The analyzer keeps
+/// only the words jieba would otherwise shatter. Sorted, without duplicates.
+pub fn domain_lexicon<'a>(
+    keywords: impl IntoIterator<Item = &'a str>,
+    ipc_titles: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut words: Vec<String> = keywords.into_iter().map(str::to_owned).collect();
     for title in ipc_titles {
-        // Titles read like 茶；茶代用品；其混合物；它们的制备: the pieces between punctuation are the terms.
-        for piece in title.split(|c: char| !ipbridge_search_is_han(c)) {
-            let n = piece.chars().count();
-            if (2..=4).contains(&n) {
+        for piece in title.split(|c: char| !is_han(c)) {
+            if (2..=4).contains(&piece.chars().count()) {
                 words.push(piece.to_owned());
             }
         }
@@ -100,7 +103,14 @@ fn lexicon(chains: &[StoredChain], ipc_titles: &[String]) -> Vec<String> {
     words
 }
 
-fn ipbridge_search_is_han(c: char) -> bool {
+fn lexicon(chains: &[StoredChain], ipc_titles: &[String]) -> Vec<String> {
+    domain_lexicon(
+        chains.iter().flat_map(|c| c.keywords.iter().map(String::as_str)),
+        ipc_titles.iter().map(String::as_str),
+    )
+}
+
+fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
