@@ -146,8 +146,6 @@ enum DemandAccess {
     Overseer,
     /// The demand's own side with the right to post: edit, submit, close.
     Poster,
-    /// The demand's own side without the right to post: reads it whole.
-    OwnReader,
     /// Anyone else, on a published demand: reads it with the phone masked.
     Reader,
 }
@@ -157,7 +155,7 @@ impl DemandAccess {
         match self {
             DemandAccess::Reviewer => true,
             DemandAccess::Poster => !action.reviewer_only(),
-            DemandAccess::Overseer | DemandAccess::OwnReader | DemandAccess::Reader => false,
+            DemandAccess::Overseer | DemandAccess::Reader => false,
         }
     }
 
@@ -175,13 +173,20 @@ fn demand_access(actor: &Actor, d: &Demand) -> Option<DemandAccess> {
         Some(DemandAccess::Reviewer)
     } else if user.can(Permission::ViewAllMatches) {
         Some(DemandAccess::Overseer)
-    } else if d.is_own_side(user.org_id) {
-        Some(if user.can(Permission::PostDemands) { DemandAccess::Poster } else { DemandAccess::OwnReader })
+    } else if own_side(actor, d) {
+        Some(DemandAccess::Poster)
     } else if d.status == DemandStatus::Published {
         Some(DemandAccess::Reader)
     } else {
         None
     }
+}
+
+/// Whether the actor is the demand's own side: an account that may post demands, of the enterprise or of the
+/// organisation that posted it. Other accounts of that organisation (a platform administrator in the bureau's
+/// organisation, which posts demands on behalf of enterprises) are ordinary readers.
+fn own_side(actor: &Actor, d: &Demand) -> bool {
+    actor.user.as_ref().is_some_and(|u| u.can(Permission::PostDemands) && d.is_own_side(u.org_id))
 }
 
 /// Whether the actor sees every demand (the bureau, its leaders, the command line).
@@ -192,7 +197,7 @@ fn sees_all_demands(actor: &Actor) -> bool {
 
 /// Hides the phone number from a reader who is neither the demand's own side nor the bureau.
 fn redact_for(actor: &Actor, mut d: Demand) -> Demand {
-    if !sees_all_demands(actor) && !actor.user.as_ref().is_some_and(|u| d.is_own_side(u.org_id)) {
+    if !sees_all_demands(actor) && !own_side(actor, &d) {
         d.fields.contact_phone = d.fields.contact_phone.redacted();
     }
     d
@@ -670,7 +675,7 @@ impl App {
         let access = demand_access(actor, &d).ok_or(ServiceError::NotFound)?;
         let events = if access.sees_everything() { tx.demand_events(id).await? } else { Vec::new() };
         let actions = d.status.actions().into_iter().filter(|a| access.may(*a)).collect();
-        let own = actor.user.as_ref().is_some_and(|u| d.is_own_side(u.org_id));
+        let own = own_side(actor, &d);
         Ok(DemandView { demand: redact_for(actor, d), events, actions, own })
     }
 
@@ -679,7 +684,16 @@ impl App {
         actor.authenticated()?;
         let mut filter = filter.clone();
         if !sees_all_demands(actor) {
-            filter.visible_to = Some(actor.user()?.org_id);
+            let user = actor.user()?;
+            if user.can(Permission::PostDemands) {
+                filter.visible_to = Some(user.org_id);
+            } else {
+                // Not a poster: published demands only, whatever organisation the account belongs to.
+                if filter.status.is_some_and(|s| s != DemandStatus::Published) || filter.own_side.is_some() {
+                    return Ok(DemandPage { demands: Vec::new(), total: 0 });
+                }
+                filter.status = Some(DemandStatus::Published);
+            }
         }
         let mut tx = self.db.read().await?;
         let demands = tx.list_demands(&filter).await?;

@@ -747,3 +747,25 @@ async fn enterprise_profiles_are_kept_by_the_enterprise_or_the_bureau_and_feed_t
     assert_eq!(pairs, [(w.ent_a, w.p_ent_a)]);
     let _ = ent_b;
 }
+
+#[tokio::test]
+async fn only_posters_are_a_demands_own_side_not_every_account_of_the_posting_organisation() {
+    let w = World::new().await;
+    let officer = w.actor("officer").await;
+    let sysadmin = w.actor("sysadmin").await;
+    // The bureau types in a draft for an enterprise: its organisation is the posting side.
+    let draft = DemandForm { enterprise_org_id: Some(w.ent_b), ..form("魔芋飞粉综合利用") };
+    let id = w.app.create_demand(&officer, &draft, false).await.unwrap();
+    // The system administrator belongs to the bureau's organisation but posts nothing: no draft for it.
+    assert!(matches!(w.app.demand(&sysadmin, id).await, Err(ServiceError::NotFound)));
+    let page = w.app.list_demands(&sysadmin, &DemandFilter::default()).await.unwrap();
+    assert!(page.demands.iter().all(|d| d.status == DemandStatus::Published), "published demands only");
+    let drafts = DemandFilter { status: Some(DemandStatus::Draft), ..DemandFilter::default() };
+    assert_eq!(w.app.list_demands(&sysadmin, &drafts).await.unwrap().total, 0);
+    // Once published it reads it like anyone, with the phone masked.
+    w.app.submit_demand(&officer, id).await.unwrap();
+    w.app.publish_demand(&officer, id).await.unwrap();
+    let view = w.app.demand(&sysadmin, id).await.unwrap();
+    assert!(!view.own && view.actions.is_empty());
+    assert!(view.demand.fields.contact_phone.to_string().contains('*'), "{:?}", view.demand.fields.contact_phone);
+}
