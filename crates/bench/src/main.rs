@@ -85,6 +85,10 @@ pub struct SearchSpeedArgs {
     /// Leave out the SQLite FTS5 baseline.
     #[arg(long)]
     pub skip_fts: bool,
+    /// Only time the tantivy queries, against the index an earlier run kept in --dir (for tuning queries
+    /// without rebuilding; the index must be of the current schema version).
+    #[arg(long, requires = "dir")]
+    pub reuse_index: bool,
     /// At most this many of the queries run against FTS5 (an evenly spaced subset when fewer than --queries).
     #[arg(long)]
     pub fts_queries: Option<usize>,

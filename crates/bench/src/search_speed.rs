@@ -348,6 +348,22 @@ impl Run {
     }
 }
 
+/// One row of the latency table.
+fn row(label: &str, run: &Run) {
+    let l = run.stats();
+    println!(
+        "| {label} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.1} |",
+        l.percentile(50.0),
+        l.percentile(95.0),
+        l.percentile(99.0),
+        l.max(),
+        l.mean(),
+        run.with_hits,
+        l.len(),
+        run.hits_total as f64 / l.len().max(1) as f64
+    );
+}
+
 /// The two tantivy entry points measured.
 #[derive(Debug, Clone, Copy)]
 enum Entry {
@@ -430,14 +446,24 @@ pub fn run(args: &SearchSpeedArgs) -> Result<()> {
     std::fs::create_dir_all(&work)?;
     let index_dir = work.join("tantivy-index");
     let db_path = work.join("fts5.sqlite");
+    let queries: Vec<String> = (0..args.queries).map(|k| sources.query(k, args.seed)).collect();
+    let warm_up: Vec<String> = (0..WARM_UP).map(|k| sources.query(args.queries + k, args.seed)).collect();
+    if args.reuse_index {
+        let (index, state) = PatentIndex::open(&index_dir, analyzer.clone(), IndexOptions::default(), "bench")?;
+        ensure!(state == OpenState::Ready, "no reusable index in {}: {state:?}", index_dir.display());
+        let segments = index.searcher().segment_readers().len();
+        println!("reused         {} records, {segments} segment(s), in {}", index.num_docs(), index_dir.display());
+        println!("| system | p50 ms | p95 ms | p99 ms | max ms | mean ms | queries with hits | mean hits |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        row("tantivy search", &run_tantivy(&index, &queries, &warm_up, Entry::Search)?);
+        row("tantivy match_text", &run_tantivy(&index, &queries, &warm_up, Entry::Match)?);
+        return Ok(());
+    }
     // Only this benchmark's own outputs are removed from --dir, so each run starts empty.
     if index_dir.exists() {
         std::fs::remove_dir_all(&index_dir)?;
     }
     remove_database(&db_path)?;
-
-    let queries: Vec<String> = (0..args.queries).map(|k| sources.query(k, args.seed)).collect();
-    let warm_up: Vec<String> = (0..WARM_UP).map(|k| sources.query(args.queries + k, args.seed)).collect();
 
     // --- tantivy: build ---------------------------------------------------------------------------------
     eprintln!("search-speed: building the tantivy index of {} records in {}", args.records, index_dir.display());
@@ -562,20 +588,6 @@ pub fn run(args: &SearchSpeedArgs) -> Result<()> {
     println!();
     println!("| system | p50 ms | p95 ms | p99 ms | max ms | mean ms | queries with hits | mean hits |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    let row = |label: &str, run: &Run| {
-        let l = run.stats();
-        println!(
-            "| {label} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.1} |",
-            l.percentile(50.0),
-            l.percentile(95.0),
-            l.percentile(99.0),
-            l.max(),
-            l.mean(),
-            run.with_hits,
-            l.len(),
-            run.hits_total as f64 / l.len().max(1) as f64
-        );
-    };
     row(&format!("tantivy search, {segments_before} segments"), &search_unmerged);
     row(&format!("tantivy match_text, {segments_before} segments"), &match_unmerged);
     row(&format!("tantivy search, {segments_after} segment(s)"), &search_merged);

@@ -124,6 +124,34 @@ actions! {
     MatchFeedback => "match.feedback", "企业反馈";
     ProfileUpdate => "org.profile_update", "修改企业技术画像";
     SearchReindex => "search.reindex", "重建检索索引";
+    InventoryCreate => "inventory.create", "新建盘点记录";
+    InventoryUpdate => "inventory.update", "修改盘点记录";
+    InventoryImport => "inventory.import", "导入盘点记录";
+    InventorySubmit => "inventory.submit", "提交盘点记录";
+    InventoryWithdraw => "inventory.withdraw", "撤回盘点记录";
+    InventoryApprove => "inventory.approve", "审核通过盘点记录";
+    InventoryReturn => "inventory.return", "退回盘点记录";
+    InventoryBasePool => "inventory.base_pool", "纳入专利基础库";
+    InventoryScreen => "inventory.screen", "遴选入可转化专利资源库";
+    InventoryRemoveFromPool => "inventory.remove_from_pool", "移出可转化专利资源库";
+    InventorLink => "inventory.inventor_link", "关联发明人账号与专利";
+    InventorUnlink => "inventory.inventor_unlink", "解除发明人账号与专利的关联";
+    CampaignCreate => "campaign.create", "发起专利推送";
+    PoolInterest => "pool.interest", "企业表达意向（我有意向）";
+    PoolFeedback => "pool.feedback", "企业评价反馈";
+    InquiryCreate => "inquiry.create", "企业咨询";
+    InquiryAnswer => "inquiry.answer", "答复企业咨询";
+    InquiryClose => "inquiry.close", "关闭企业咨询";
+    RoadshowCreate => "roadshow.create", "创建路演活动";
+    RoadshowUpdate => "roadshow.update", "修改路演活动";
+    RoadshowStatus => "roadshow.status", "变更路演状态";
+    RoadshowRegister => "roadshow.register", "路演报名";
+    RoadshowUnregister => "roadshow.unregister", "取消路演报名";
+    FollowUpProjectCreate => "follow_up.project_create", "建立跟踪项目";
+    FollowUpRecord => "follow_up.record", "记录跟踪服务";
+    DealCreate => "deal.create", "登记转化交易";
+    DealUpdate => "deal.update", "修改转化交易";
+    DealCancel => "deal.cancel", "撤销转化交易";
 }
 
 /// One audit record as it is hashed. Optional fields hash as empty strings.

@@ -73,3 +73,58 @@ pub struct NotificationId(i64);
 row_id!(DemandId);
 row_id!(MatchId);
 row_id!(NotificationId);
+
+/// Row id of an inventory record (盘点记录): one per patent in revitalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InventoryRecordId(i64);
+
+/// Row id of a push campaign (推送批次): the pushes the bureau sends together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CampaignId(i64);
+
+/// Row id of an enterprise's feedback on a pool patent (企业评价反馈).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FeedbackId(i64);
+
+/// Row id of an enterprise's inquiry to an institution about a patent (企业咨询).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InquiryId(i64);
+
+/// Row id of a roadshow (路演).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoadshowId(i64);
+
+/// Row id of an enterprise's registration for a roadshow (路演报名).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RegistrationId(i64);
+
+/// Row id of a one-on-one follow-up project (一对一跟踪项目): one patent and one enterprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FollowUpProjectId(i64);
+
+/// Row id of one entry of a follow-up log (跟踪服务记录).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FollowUpId(i64);
+
+/// Row id of a transfer deal (转化交易): assignment, licence, equity contribution or self-implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DealId(i64);
+
+row_id!(InventoryRecordId);
+row_id!(CampaignId);
+row_id!(FeedbackId);
+row_id!(InquiryId);
+row_id!(RoadshowId);
+row_id!(RegistrationId);
+row_id!(FollowUpProjectId);
+row_id!(FollowUpId);
+row_id!(DealId);

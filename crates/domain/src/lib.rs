@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod credit_code;
 pub mod demand;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod password;
 pub mod patent;
 pub mod permission;
 pub mod policy;
+pub mod revitalisation;
 
 pub use credit_code::CreditCode;
 pub use money::Money;

@@ -78,11 +78,38 @@ pub enum Permission {
     ViewAllMatches,
     /// Take part in matches as a party: an enterprise answers proposals, a holder answers interest.
     HandleMatches,
+    /// Fill in, edit, import and submit inventory records: an inventor for the patents linked to the account,
+    /// an institution admin for the institution's patents.
+    FileInventory,
+    /// Review the inventory records of one's own faculty (学院审核).
+    ReviewInventoryFaculty,
+    /// Review the inventory records of one's own institution (单位审核), and link inventor accounts to patents.
+    ReviewInventoryInstitution,
+    /// Move reviewed records into the base pool and the transferable pool, and out again (入库遴选).
+    ScreenPool,
+    /// See inventory coverage: one's faculty or institution, or every institution with [`Permission::ViewAllInventory`].
+    ViewCoverage,
+    /// See every institution's records, coverage, inquiries and deals (the bureau's overview; read only).
+    ViewAllInventory,
+    /// Push pool patents to enterprises as recorded campaigns (推送批次).
+    ManageCampaigns,
+    /// Ask an institution about a pool patent (企业咨询).
+    AskInquiries,
+    /// Answer enterprise inquiries about one's institution's patents.
+    AnswerInquiries,
+    /// Plan roadshows, choose their patents, mark them held or cancelled.
+    ManageRoadshows,
+    /// Register one's enterprise for a roadshow.
+    RegisterRoadshows,
+    /// Keep one-on-one follow-up projects and their logs.
+    RecordFollowUps,
+    /// Record transfer deals (the bureau any; an institution its own patents').
+    RecordDeals,
 }
 
 impl Permission {
     /// Every permission, for matrix tests and documentation.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 29] = [
         Permission::ManageAccounts,
         Permission::ManageConfig,
         Permission::GrantRoles,
@@ -99,6 +126,19 @@ impl Permission {
         Permission::ManageMatches,
         Permission::ViewAllMatches,
         Permission::HandleMatches,
+        Permission::FileInventory,
+        Permission::ReviewInventoryFaculty,
+        Permission::ReviewInventoryInstitution,
+        Permission::ScreenPool,
+        Permission::ViewCoverage,
+        Permission::ViewAllInventory,
+        Permission::ManageCampaigns,
+        Permission::AskInquiries,
+        Permission::AnswerInquiries,
+        Permission::ManageRoadshows,
+        Permission::RegisterRoadshows,
+        Permission::RecordFollowUps,
+        Permission::RecordDeals,
     ];
 
     /// Chinese name shown in role descriptions.
@@ -120,6 +160,19 @@ impl Permission {
             Permission::ManageMatches => "供需匹配与推送",
             Permission::ViewAllMatches => "查看全部需求与匹配记录",
             Permission::HandleMatches => "处理匹配与反馈",
+            Permission::FileInventory => "填报盘点记录",
+            Permission::ReviewInventoryFaculty => "学院审核盘点记录",
+            Permission::ReviewInventoryInstitution => "单位审核盘点记录",
+            Permission::ScreenPool => "专利入库遴选",
+            Permission::ViewCoverage => "查看盘点覆盖情况",
+            Permission::ViewAllInventory => "查看全市盘点与资源库",
+            Permission::ManageCampaigns => "专利推送批次",
+            Permission::AskInquiries => "向专利权人咨询",
+            Permission::AnswerInquiries => "答复企业咨询",
+            Permission::ManageRoadshows => "路演活动管理",
+            Permission::RegisterRoadshows => "路演报名",
+            Permission::RecordFollowUps => "一对一跟踪服务",
+            Permission::RecordDeals => "登记转化交易",
         }
     }
 }
@@ -199,14 +252,33 @@ impl Role {
                 ReviewDemands,
                 ManageMatches,
                 ViewAllMatches,
+                ScreenPool,
+                ViewCoverage,
+                ViewAllInventory,
+                ManageCampaigns,
+                ManageRoadshows,
+                RecordFollowUps,
+                RecordDeals,
             ],
-            Role::BureauLeader => &[ViewAllOrgs, ViewAllMatches],
+            Role::BureauLeader => &[ViewAllOrgs, ViewAllMatches, ViewCoverage, ViewAllInventory],
             Role::DepartmentOfficer | Role::CountyOfficer => &[],
-            Role::InstitutionAdmin => &[ManageOwnOrg, ImportOwnPatents, HandleMatches],
-            Role::EnterpriseUser => &[ManageOwnOrg, PostDemands, HandleMatches],
+            Role::InstitutionAdmin => &[
+                ManageOwnOrg,
+                ImportOwnPatents,
+                HandleMatches,
+                FileInventory,
+                ReviewInventoryInstitution,
+                ScreenPool,
+                ViewCoverage,
+                AnswerInquiries,
+                RecordFollowUps,
+                RecordDeals,
+            ],
+            Role::EnterpriseUser => &[ManageOwnOrg, PostDemands, HandleMatches, AskInquiries, RegisterRoadshows],
             Role::LenderUser | Role::InsurerUser => &[ManageOwnOrg],
             Role::AgencyUser => &[ManageOwnOrg, PostDemands],
-            Role::FacultyReviewer | Role::Inventor => &[HandleMatches],
+            Role::FacultyReviewer => &[HandleMatches, ReviewInventoryFaculty, ViewCoverage, AnswerInquiries],
+            Role::Inventor => &[HandleMatches, FileInventory, AnswerInquiries],
         }
     }
 
@@ -364,6 +436,42 @@ mod tests {
             holders(Permission::HandleMatches),
             [Role::InstitutionAdmin, Role::FacultyReviewer, Role::Inventor, Role::EnterpriseUser]
         );
+    }
+
+    #[test]
+    fn revitalisation_permissions_follow_who_sees_what() {
+        let holders = |p: Permission| Role::ALL.into_iter().filter(|r| allows(&[*r], p)).collect::<Vec<_>>();
+        assert_eq!(holders(Permission::FileInventory), [Role::InstitutionAdmin, Role::Inventor]);
+        assert_eq!(holders(Permission::ReviewInventoryFaculty), [Role::FacultyReviewer]);
+        assert_eq!(holders(Permission::ReviewInventoryInstitution), [Role::InstitutionAdmin]);
+        assert_eq!(holders(Permission::ScreenPool), [Role::BureauOfficer, Role::InstitutionAdmin]);
+        assert_eq!(
+            holders(Permission::ViewCoverage),
+            [Role::BureauOfficer, Role::BureauLeader, Role::InstitutionAdmin, Role::FacultyReviewer]
+        );
+        assert_eq!(holders(Permission::ViewAllInventory), [Role::BureauOfficer, Role::BureauLeader]);
+        assert_eq!(holders(Permission::ManageCampaigns), [Role::BureauOfficer]);
+        assert_eq!(holders(Permission::AskInquiries), [Role::EnterpriseUser]);
+        assert_eq!(
+            holders(Permission::AnswerInquiries),
+            [Role::InstitutionAdmin, Role::FacultyReviewer, Role::Inventor]
+        );
+        assert_eq!(holders(Permission::ManageRoadshows), [Role::BureauOfficer]);
+        assert_eq!(holders(Permission::RegisterRoadshows), [Role::EnterpriseUser]);
+        assert_eq!(holders(Permission::RecordFollowUps), [Role::BureauOfficer, Role::InstitutionAdmin]);
+        assert_eq!(holders(Permission::RecordDeals), [Role::BureauOfficer, Role::InstitutionAdmin]);
+        // Enterprises never touch inventory records or the review chain; inventors never review.
+        for p in [
+            Permission::FileInventory,
+            Permission::ReviewInventoryFaculty,
+            Permission::ReviewInventoryInstitution,
+            Permission::ScreenPool,
+            Permission::ViewCoverage,
+        ] {
+            assert!(!allows(&[Role::EnterpriseUser], p), "{p:?}");
+        }
+        assert!(!allows(&[Role::Inventor], Permission::ReviewInventoryFaculty));
+        assert!(!allows(&[Role::Inventor], Permission::ScreenPool));
     }
 
     #[test]

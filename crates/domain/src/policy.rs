@@ -50,6 +50,17 @@ pub enum PolicyError {
 }
 
 impl PolicyError {
+    /// The same error located inside another file named by the policy: its path becomes `<file>: <path>`.
+    pub fn in_file(self, file: &str) -> PolicyError {
+        match self {
+            PolicyError::Syntax { location, message } => {
+                PolicyError::Syntax { location: format!("{file}: {location}"), message }
+            }
+            PolicyError::Schema { path, message } => PolicyError::Schema { path: format!("{file}: {path}"), message },
+            PolicyError::Invalid { path, reason } => PolicyError::Invalid { path: format!("{file}: {path}"), reason },
+        }
+    }
+
     /// The field path (or, for syntax errors, the line and column) the error is about.
     pub fn path(&self) -> &str {
         match self {
@@ -99,6 +110,8 @@ pub struct Policy {
     pub revitalisation: RevitalisationRules,
     /// Statutory and local deadlines of protection work.
     pub protection: ProtectionRules,
+    /// Where working-day deadlines take their holidays from.
+    pub calendar: CalendarRules,
 }
 
 /// The city whose measures the file encodes.
@@ -426,11 +439,11 @@ pub struct RevitalisationRules {
     pub coverage_deadline: NaiveDate,
     /// Working days an institution has to answer an enterprise request.
     pub response_working_days: u32,
-    /// The ordinal prospect scale shared by self-grading and enterprise feedback; higher is better.
+    /// The ordinal prospect scale of the institution's self-grading (转化前景自评); higher is better.
     pub prospect_grades: Vec<ProspectGrade>,
     /// Enterprises stating cooperation intent needed for the high tier.
     pub high_tier_min_interest: u32,
-    /// Average enterprise prospect level needed for the high tier.
+    /// Average industrialisation prospect (企业评价的产业化前景, 1–5) enterprises gave, needed for the high tier.
     pub high_tier_min_avg_prospect: f32,
 }
 
@@ -441,9 +454,20 @@ impl RevitalisationRules {
     }
 
     /// Whether a patent with this feedback belongs in the high tier (roadshows, one-on-one follow-up).
+    /// `avg_prospect` is the average industrialisation prospect (1–5) of the enterprises' feedback; see
+    /// [`crate::revitalisation::Tier::evaluate`] for how the inputs are counted.
     pub fn is_high_tier(&self, interested_enterprises: u32, avg_prospect: f32) -> bool {
         interested_enterprises >= self.high_tier_min_interest && avg_prospect >= self.high_tier_min_avg_prospect
     }
+}
+
+/// Where the working-day calendar (法定节假日与调休安排) comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarRules {
+    /// File of public holidays and adjusted working days, named relative to the policy file's folder
+    /// (`holidays-cn.toml`); the file shipped with the platform is used when none lies beside the policy.
+    pub holidays: String,
 }
 
 /// One level of the transfer-prospect scale.
@@ -501,7 +525,25 @@ impl Policy {
         validate_high_value(&self.high_value)?;
         validate_open_license(&self.open_license)?;
         validate_revitalisation(&self.revitalisation)?;
-        validate_protection(&self.protection)
+        validate_protection(&self.protection)?;
+        validate_calendar(&self.calendar)
+    }
+
+    /// Loads and validates the holiday calendar the policy names in `[calendar]`.
+    ///
+    /// `read` returns the text of a file named relative to the policy file's folder, or `None` when there is
+    /// no such file (the built-in policy has no folder: pass `|_| None`). A file shipped with the platform
+    /// ([`crate::calendar::builtin_file`]) is used when `read` has none, so a city that keeps the national
+    /// calendar needs to copy only its policy file. Errors name the file, then the field inside it.
+    pub fn load_work_calendar(
+        &self,
+        read: impl FnOnce(&str) -> Option<String>,
+    ) -> Result<crate::calendar::WorkCalendar, PolicyError> {
+        let name = self.calendar.holidays.as_str();
+        let text = read(name).or_else(|| crate::calendar::builtin_file(name).map(str::to_owned)).ok_or_else(|| {
+            invalid("calendar.holidays", format!("找不到节假日文件 {name:?}（应与政策文件放在同一目录）"))
+        })?;
+        crate::calendar::WorkCalendar::from_toml_str(&text).map_err(|e| e.in_file(name))
     }
 
     /// The measure with this number.
@@ -562,7 +604,7 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn syntax_error(text: &str, error: &toml::de::Error) -> PolicyError {
+pub(crate) fn syntax_error(text: &str, error: &toml::de::Error) -> PolicyError {
     let location = match error.span() {
         Some(span) => {
             let (line, column) = line_and_column(text, span.start);
@@ -573,7 +615,7 @@ fn syntax_error(text: &str, error: &toml::de::Error) -> PolicyError {
     PolicyError::Syntax { location, message: one_line(error.message()) }
 }
 
-fn schema_error(text: &str, error: &serde_path_to_error::Error<toml::de::Error>) -> PolicyError {
+pub(crate) fn schema_error(text: &str, error: &serde_path_to_error::Error<toml::de::Error>) -> PolicyError {
     let path = error.path().to_string();
     // serde_path_to_error prints the document root as "."; a clerk reads "(顶层)" more easily.
     let path = if path == "." { "(顶层)".to_owned() } else { path };
@@ -586,7 +628,7 @@ fn schema_error(text: &str, error: &serde_path_to_error::Error<toml::de::Error>)
     PolicyError::Schema { path, message }
 }
 
-fn invalid(path: impl Into<String>, reason: impl Into<String>) -> PolicyError {
+pub(crate) fn invalid(path: impl Into<String>, reason: impl Into<String>) -> PolicyError {
     PolicyError::Invalid { path: path.into(), reason: reason.into() }
 }
 
@@ -594,7 +636,7 @@ fn invalid(path: impl Into<String>, reason: impl Into<String>) -> PolicyError {
 // Semantic validation. Each check returns the first problem with the path of the field to fix.
 // ---------------------------------------------------------------------------------------------------------
 
-fn require_text(path: impl Into<String>, value: &str) -> Result<(), PolicyError> {
+pub(crate) fn require_text(path: impl Into<String>, value: &str) -> Result<(), PolicyError> {
     if value.trim().is_empty() { Err(invalid(path, "不能为空")) } else { Ok(()) }
 }
 
@@ -1023,12 +1065,25 @@ fn validate_revitalisation(rules: &RevitalisationRules) -> Result<(), PolicyErro
         require_text(format!("revitalisation.prospect_grades[{i}].meaning"), &grade.meaning)?;
     }
     require_at_least("revitalisation.high_tier_min_interest", u64::from(rules.high_tier_min_interest), 1)?;
-    let top = grades.len() as f32;
+    // The threshold applies to the enterprises' industrialisation prospect, a fixed 1–5 scale, not to the
+    // institution's self-grading levels.
+    let top = f32::from(crate::revitalisation::IndustrialisationProspect::MAX);
     let avg = rules.high_tier_min_avg_prospect;
     if !avg.is_finite() || !(1.0..=top).contains(&avg) {
         return Err(invalid(
             "revitalisation.high_tier_min_avg_prospect",
-            format!("平均前景等级门槛 {avg} 超出范围（应在 1 到最高等级 {top} 之间）"),
+            format!("企业评价平均产业化前景门槛 {avg} 超出范围（应在 1 到 {top} 之间）"),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_calendar(rules: &CalendarRules) -> Result<(), PolicyError> {
+    require_text("calendar.holidays", &rules.holidays)?;
+    if !rules.holidays.ends_with(".toml") {
+        return Err(invalid(
+            "calendar.holidays",
+            format!("节假日文件 {:?} 应为 .toml 文件（如 \"holidays-cn.toml\"）", rules.holidays),
         ));
     }
     Ok(())
@@ -1104,7 +1159,7 @@ mod optional_yuan_field {
 
 /// Dates as native TOML dates (`2025-12-31`) or quoted `"2025-12-31"`; written back as the quoted form,
 /// which every format (TOML, JSON) carries.
-mod date_field {
+pub(crate) mod date_field {
     use std::fmt;
 
     use chrono::NaiveDate;
@@ -1114,11 +1169,11 @@ mod date_field {
     /// The key toml uses to hand a native datetime to a visitor as a one-entry map.
     const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
 
-    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(&date.format("%Y-%m-%d"))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
         deserializer.deserialize_any(DateVisitor)
     }
 
@@ -1351,6 +1406,45 @@ mod tests {
         assert!(rules.is_high_tier(2, 3.0));
         assert!(!rules.is_high_tier(1, 4.0));
         assert!(!rules.is_high_tier(5, 2.9));
+    }
+
+    #[test]
+    fn the_holiday_calendar_is_named_and_loaded() {
+        let policy = shipped();
+        assert_eq!(policy.calendar.holidays, "holidays-cn.toml");
+        // Without a file beside the policy, the shipped calendar is used.
+        let calendar = policy.load_work_calendar(|_| None).expect("shipped calendar");
+        assert_eq!(calendar.years().len(), 3);
+        // A file beside the policy wins, and its errors name the file and the field.
+        let own = "[[years]]\nyear = 2027\nsource = \"本地通知\"\n";
+        let calendar = policy.load_work_calendar(|name| (name == "holidays-cn.toml").then(|| own.to_owned()));
+        assert_eq!(calendar.map(|c| c.years()[0].year), Ok(2027));
+        let bad = "[[years]]\nyear = 1999\nsource = \"x\"\n";
+        let e = policy.load_work_calendar(|_| Some(bad.to_owned())).unwrap_err();
+        assert_eq!(e.path(), "holidays-cn.toml: years[0].year", "{e}");
+        // A file neither beside the policy nor shipped is an error on the policy's field.
+        let text = ANKANG_2024_TOML.replacen("holidays = \"holidays-cn.toml\"", "holidays = \"holidays-xx.toml\"", 1);
+        let other = Policy::from_toml_str(&text).expect("valid");
+        let e = other.load_work_calendar(|_| None).unwrap_err();
+        assert_eq!(e.path(), "calendar.holidays", "{e}");
+        assert!(e.reason().contains("holidays-xx.toml"), "{e}");
+    }
+
+    #[test]
+    fn calendar_and_tier_threshold_errors_name_their_field() {
+        let e = broken("holidays = \"holidays-cn.toml\"", "holidays = \"holidays.txt\"");
+        assert_eq!(e.path(), "calendar.holidays", "{e}");
+        let e = broken("holidays = \"holidays-cn.toml\"", "holidays = \" \"");
+        assert_eq!(e.path(), "calendar.holidays", "{e}");
+        // The threshold is on the enterprises' 1–5 rating, not on the four self-grading levels.
+        let text = ANKANG_2024_TOML.replacen("high_tier_min_avg_prospect = 3.0", "high_tier_min_avg_prospect = 4.5", 1);
+        assert!(Policy::from_toml_str(&text).is_ok());
+        let e = broken("high_tier_min_avg_prospect = 3.0", "high_tier_min_avg_prospect = 5.5");
+        assert_eq!(e.path(), "revitalisation.high_tier_min_avg_prospect", "{e}");
+        let e = broken("high_tier_min_interest = 2", "high_tier_min_interest = 0");
+        assert_eq!(e.path(), "revitalisation.high_tier_min_interest", "{e}");
+        let e = broken("[calendar]\n", "[calendar]\nfile = \"x.toml\"\n");
+        assert!(matches!(e, PolicyError::Schema { .. }), "{e}");
     }
 
     #[test]

@@ -24,6 +24,15 @@ const LEXICON_MARGIN: usize = 3;
 
 /// Name under which the analyzer is registered with tantivy.
 pub const ANALYZER_NAME: &str = "zh_jieba";
+/// Name of the tokenizer that segments a text once and repeats its tokens (see [`repeat_marked`]).
+pub(crate) const REPEAT_ANALYZER_NAME: &str = "zh_jieba_repeat";
+
+/// `text` marked to be indexed `times` times by the repeating tokenizer (1–9). Writing a text several times
+/// into one field weighs it the BM25F way; marking it instead of copying it segments it only once.
+pub(crate) fn repeat_marked(text: &str, times: usize) -> String {
+    let mark = char::from(times.clamp(1, 9) as u8);
+    format!("{mark}{text}")
+}
 
 /// Function words and boilerplate of patent prose: never selected as query terms, because every patent says
 /// 一种…的方法 and a demand says 我们需要…. They stay in the index (phrases still match).
@@ -210,6 +219,25 @@ impl Analyzer {
     }
 
     /// The tantivy tokenizer over this analyzer.
+    /// The tokens tantivy indexes for `text`.
+    pub(crate) fn tokens(&self, text: &str) -> Vec<Token> {
+        self.words(text)
+            .into_iter()
+            .map(|w| Token {
+                offset_from: w.from,
+                offset_to: w.to,
+                position: w.offset,
+                text: w.text,
+                position_length: 1,
+            })
+            .collect()
+    }
+
+    /// The tokenizer of texts marked by [`repeat_marked`].
+    pub(crate) fn repeat_tokenizer(&self) -> RepeatTokenizer {
+        RepeatTokenizer { analyzer: self.clone() }
+    }
+
     pub fn tokenizer(&self) -> JiebaTokenizer {
         JiebaTokenizer { analyzer: self.clone() }
     }
@@ -299,18 +327,29 @@ impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = WordStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream {
-        let tokens = self
-            .analyzer
-            .words(text)
-            .into_iter()
-            .map(|w| Token {
-                offset_from: w.from,
-                offset_to: w.to,
-                position: w.offset,
-                text: w.text,
-                position_length: 1,
-            })
-            .collect();
+        WordStream { tokens: self.analyzer.tokens(text), next: 0, empty: Token::default() }
+    }
+}
+
+/// Segments a text marked by [`repeat_marked`] once and yields its tokens as often as the mark says.
+#[derive(Clone)]
+pub struct RepeatTokenizer {
+    analyzer: Analyzer,
+}
+
+impl Tokenizer for RepeatTokenizer {
+    type TokenStream<'a> = WordStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream {
+        let (times, text) = match text.chars().next() {
+            Some(c @ '\u{1}'..='\u{9}') => (c as usize, &text[1..]),
+            _ => (1, text),
+        };
+        let once = self.analyzer.tokens(text);
+        let mut tokens = Vec::with_capacity(once.len() * times);
+        for _ in 0..times {
+            tokens.extend(once.iter().cloned());
+        }
         WordStream { tokens, next: 0, empty: Token::default() }
     }
 }

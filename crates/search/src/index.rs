@@ -10,12 +10,12 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::analyzer::{ANALYZER_NAME, Analyzer};
+use crate::analyzer::{ANALYZER_NAME, Analyzer, REPEAT_ANALYZER_NAME, repeat_marked};
 use crate::{Result, SearchError};
 
 /// Version of the schema and analysis. An index written under another version is rebuilt at start-up.
 /// Bump it whenever a field, the analyzer or the lexicon's construction changes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// File in the index directory that records [`SCHEMA_VERSION`].
 const VERSION_FILE: &str = "ipbridge-schema-version";
@@ -83,6 +83,9 @@ pub(crate) struct Fields {
     pub title: Field,
     pub abstract_text: Field,
     pub claims: Field,
+    /// Title, abstract and claims in one field for the matcher, the title three times and the abstract twice
+    /// (see [`BODY_REPEATS`]).
+    pub body: Field,
     pub applicants: Field,
     pub inventor: Field,
     /// Every IPC level (search and boosts).
@@ -94,6 +97,10 @@ pub(crate) struct Fields {
     pub patent_type: Field,
     pub status: Field,
     pub in_force: Field,
+    /// 1 for a patent in force or pending: the default scope of matching, read per hit as a fast field.
+    pub active: Field,
+    /// IPC subclasses and groups, and `chain:` codes, padded to [`FOCUS_LEN`] tokens (see there).
+    pub focus: Field,
     pub owner: Field,
     pub county: Field,
     pub chain: Field,
@@ -112,6 +119,27 @@ pub(crate) mod names {
     pub const YEAR: &str = "year";
     pub const OWNER: &str = "owner";
     pub const FILED: &str = "filed";
+    pub const ACTIVE: &str = "active";
+}
+
+/// Tokens of every document's `focus` field. The matcher's IPC and chain boosts are BM25 term queries on this
+/// field, so that the whole second pass stays a flat union of term queries, which tantivy answers with block-max
+/// WAND instead of scoring every matching patent. BM25 gives every holder of a term the same score only when
+/// the field has the same length in every document: hence the padding. A patent with more levels than this
+/// (more than about twenty IPC codes) gets a slightly smaller boost, which is harmless.
+pub(crate) const FOCUS_LEN: usize = 64;
+
+/// How often the title, the abstract and the claims are written into the matcher's `body` field. Repeating a
+/// part weighs it the BM25F way: its term frequencies add up before BM25 saturates them, and one field means one
+/// term query per term, which block-max WAND prunes far better than three. 3 : 2 : 1 keeps the field weights of
+/// the search box (title 3, abstract 1, claims 0.5).
+pub(crate) const BODY_REPEATS: [usize; 3] = [3, 2, 1];
+/// The padding token; never searched for.
+const FOCUS_PAD: &str = "_";
+
+/// The `focus` token of an industry chain.
+pub(crate) fn chain_focus(chain: &str) -> String {
+    format!("chain:{chain}")
 }
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
@@ -128,6 +156,14 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         title: builder.add_text_field("title", text.clone()),
         abstract_text: builder.add_text_field("abstract", text.clone()),
         claims: builder.add_text_field("claims", text.clone()),
+        body: builder.add_text_field(
+            "body",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(REPEAT_ANALYZER_NAME)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         applicants: builder.add_text_field("applicants", text),
         inventor: builder.add_text_field("inventor", STRING),
         ipc: builder.add_text_field("ipc", STRING),
@@ -137,6 +173,13 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         patent_type: builder.add_text_field(names::TYPE, facet.clone()),
         status: builder.add_text_field(names::STATUS, facet.clone()),
         in_force: builder.add_u64_field("in_force", INDEXED | FAST),
+        active: builder.add_u64_field(names::ACTIVE, INDEXED | FAST),
+        focus: builder.add_text_field(
+            "focus",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         owner: builder.add_u64_field(names::OWNER, INDEXED | FAST),
         county: builder.add_text_field(names::COUNTY, facet.clone()),
         chain: builder.add_text_field(names::CHAIN, facet),
@@ -264,6 +307,7 @@ impl PatentIndex {
         dir: Option<PathBuf>,
     ) -> Result<Self> {
         index.tokenizers().register(ANALYZER_NAME, analyzer.tokenizer());
+        index.tokenizers().register(REPEAT_ANALYZER_NAME, analyzer.repeat_tokenizer());
         index.set_multithread_executor(options.threads.max(1))?;
         let writer = index.writer_with_num_threads(options.threads.max(1), options.heap_bytes.max(15 << 20))?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -279,6 +323,7 @@ impl PatentIndex {
             return Err(SearchError::Locked(dir.display().to_string()));
         }
         index.tokenizers().register(ANALYZER_NAME, analyzer.tokenizer());
+        index.tokenizers().register(REPEAT_ANALYZER_NAME, analyzer.repeat_tokenizer());
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(Self { index, reader, writer: None, fields, analyzer, dir: Some(dir.to_owned()) })
     }
@@ -385,12 +430,16 @@ impl PatentIndex {
         let mut d = TantivyDocument::default();
         d.add_u64(f.id, id_key(doc.id));
         d.add_text(f.app_no, &doc.application_no);
-        d.add_text(f.title, &doc.title);
-        if !doc.abstract_text.is_empty() {
-            d.add_text(f.abstract_text, &doc.abstract_text);
-        }
-        if !doc.claims.is_empty() {
-            d.add_text(f.claims, &doc.claims);
+        for ((field, text), repeats) in
+            [(f.title, &doc.title), (f.abstract_text, &doc.abstract_text), (f.claims, &doc.claims)]
+                .into_iter()
+                .zip(BODY_REPEATS)
+        {
+            if text.is_empty() {
+                continue;
+            }
+            d.add_text(field, text);
+            d.add_text(f.body, repeat_marked(text, repeats));
         }
         for name in &doc.applicants {
             d.add_text(f.applicants, name);
@@ -415,6 +464,17 @@ impl PatentIndex {
         d.add_text(f.patent_type, &doc.patent_type);
         d.add_text(f.status, &doc.legal_status);
         d.add_u64(f.in_force, u64::from(doc.in_force));
+        d.add_u64(f.active, u64::from(doc.in_force || doc.legal_status == "pending"));
+        let mut focus: Vec<String> = levels.iter().filter(|l| l.len() >= 4).cloned().collect();
+        focus.extend(doc.chains.iter().map(|c| chain_focus(c)));
+        focus.sort();
+        focus.dedup();
+        for token in &focus {
+            d.add_text(f.focus, token);
+        }
+        for _ in focus.len()..FOCUS_LEN {
+            d.add_text(f.focus, FOCUS_PAD);
+        }
         if let Some(owner) = doc.owner_org_id {
             d.add_u64(f.owner, id_key(owner));
         }

@@ -17,6 +17,7 @@ mod index;
 pub mod matcher;
 pub mod profiles;
 pub mod query;
+mod top;
 
 pub use analyzer::{ANALYZER_NAME, Analyzer, JiebaTokenizer, Word};
 pub use index::{IndexOptions, OpenState, PatentDoc, PatentIndex, SCHEMA_VERSION, ipc_levels};

@@ -17,13 +17,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Searcher, Term};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::query::{Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocSet, Score, Searcher, Term};
 
 use crate::Result;
-use crate::index::{PatentIndex, ipc_levels};
-use crate::query::{ABSTRACT_BOOST, CLAIMS_BOOST, Filters, TITLE_BOOST, doc_freqs, escape, normalise_ipc};
+use crate::index::{FOCUS_LEN, PatentIndex, chain_focus, id_key, ipc_levels};
+use crate::query::{Filters, doc_freqs, escape, normalise_ipc};
+use crate::top::ScopedTopDocs;
 
 /// Which patents a match may return.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -203,6 +205,9 @@ fn mark_terms(text: &str, terms: &[String], window: usize) -> String {
     html
 }
 
+/// Candidates beyond the wanted hits that the boosted pass collects, in case some hold a boosted code and
+/// none of the terms.
+const BOOST_ONLY_SLACK: usize = 10;
 /// First-pass hits read for IPC feedback.
 const FEEDBACK_DOCS: usize = 10;
 /// Share of the best text score given to a patent in the fully dominant IPC main group / subclass.
@@ -266,14 +271,28 @@ impl PatentIndex {
         }
         let mut filters = request.filters.clone();
         filters.active_only |= request.scope == MatchScope::Active;
-        let text_query = self.weighted_terms(&plan.terms);
+        let clauses = self.term_clauses(&plan.terms);
+        let text_query: Box<dyn Query> =
+            Box::new(BooleanQuery::new(clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect()));
         let limit = request.limit.clamp(1, 1000);
+        // Scope and exclusions are checked per candidate when they are the only filters, so the passes stay
+        // flat unions of term queries that tantivy prunes with block-max WAND (see `top`).
+        let scoped = only_scope(&filters).then(|| ScopedTopDocs {
+            limit: 0,
+            active_only: filters.active_only,
+            exclude: filters.exclude.iter().map(|id| id_key(*id)).collect(),
+            floor: Score::MIN,
+        });
 
         // First pass: the text alone.
-        let first_query = self.with_filters(text_query.box_clone(), &filters);
         let first_limit = limit.max(FEEDBACK_DOCS);
-        let first: Vec<(f32, DocAddress)> =
-            searcher.search(&first_query, &TopDocs::with_limit(first_limit).order_by_score())?;
+        let first: Vec<(f32, DocAddress)> = match &scoped {
+            Some(scope) => searcher.search(&*text_query, &ScopedTopDocs { limit: first_limit, ..scope.clone() })?,
+            None => searcher.search(
+                &self.with_filters(text_query.box_clone(), &filters),
+                &TopDocs::with_limit(first_limit).order_by_score(),
+            )?,
+        };
         let Some(top_score) = first.first().map(|(s, _)| *s) else {
             return Ok((plan, Vec::new()));
         };
@@ -304,22 +323,113 @@ impl PatentIndex {
             return Ok((plan, hits));
         }
 
-        // Second pass: text must match; IPC and chain add a share of the best text score.
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
-        for (code, share) in &plan.ipc_focus {
-            let weight = if code.contains('/') { GROUP_BOOST } else { SUBCLASS_BOOST } * share * top_score;
-            let term = TermQuery::new(Term::from_field_text(self.fields.ipc, code), IndexRecordOption::Basic);
-            clauses.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(term), weight))));
-        }
+        // Second pass: IPC and chain add a share of the best text score to the text's own score.
+        let mut boosts: Vec<(String, f32)> = plan
+            .ipc_focus
+            .iter()
+            .map(|(code, share)| {
+                let weight = if code.contains('/') { GROUP_BOOST } else { SUBCLASS_BOOST } * share * top_score;
+                (code.clone(), weight)
+            })
+            .collect();
         if let Some(chain) = &plan.chain {
-            let term = TermQuery::new(Term::from_field_text(self.fields.chain, chain), IndexRecordOption::Basic);
-            clauses.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(term), CHAIN_BOOST * top_score))));
+            boosts.push((chain_focus(chain), CHAIN_BOOST * top_score));
         }
-        let query = self.with_filters(Box::new(BooleanQuery::new(clauses)), &filters);
-        let top: Vec<(f32, DocAddress)> = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let top = match &scoped {
+            Some(scope) => {
+                // Boosts only add: the first pass's `limit` best score at least their own text score in the
+                // second, so nothing below the lowest of them can make the top `limit` (less a rounding margin,
+                // as the two passes sum in different orders).
+                let floor = first.get(limit - 1).map_or(Score::MIN, |(s, _)| s - s.abs() * 1e-4);
+                let scope = ScopedTopDocs { floor, ..scope.clone() };
+                self.boosted_pass(&searcher, clauses, &*text_query, &boosts, limit, &scope)?
+            }
+            None => None,
+        };
+        let top = match top {
+            Some(top) => top,
+            None => self.boosted_pass_exact(&searcher, text_query, &boosts, &filters, limit)?,
+        };
         let best = top.first().map(|(s, _)| *s).unwrap_or(1.0);
         let ids = self.ids_of(&searcher, &top.iter().map(|(_, a)| *a).collect::<Vec<_>>())?;
         Ok((plan, top.iter().zip(ids).map(|((score, _), id)| hit(id, *score, best)).collect()))
+    }
+
+    /// The second pass as one flat union: the text's term queries and, for each boost, a term query on the
+    /// `focus` field scaled so that every holder gets exactly the boost (the field has the same length in every
+    /// document, so BM25 gives all holders of a term the same score). A patent holding a boosted code but none
+    /// of the terms is no match: such a candidate can only score up to the sum of the boosts, so only hits at
+    /// or below that sum are checked against the text. `None` when too few checked hits remain to be sure of
+    /// the top `limit`; the caller then runs the exact pass.
+    fn boosted_pass(
+        &self,
+        searcher: &Searcher,
+        mut clauses: Vec<(Occur, Box<dyn Query>)>,
+        text_query: &dyn Query,
+        boosts: &[(String, f32)],
+        limit: usize,
+        scope: &ScopedTopDocs,
+    ) -> Result<Option<Vec<(f32, DocAddress)>>> {
+        let fieldnorm = FieldNormReader::fieldnorm_to_id(FOCUS_LEN as u32);
+        let mut boost_sum = 0.0f32;
+        for (token, weight) in boosts {
+            let term = Term::from_field_text(self.fields.focus, token);
+            if searcher.doc_freq(&term)? == 0 {
+                continue;
+            }
+            let unit = Bm25Weight::for_terms(searcher, std::slice::from_ref(&term))?.score(fieldnorm, 1);
+            if !(unit > 0.0 && unit.is_finite()) {
+                continue;
+            }
+            boost_sum += weight;
+            let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), weight / unit))));
+        }
+        let want = limit + BOOST_ONLY_SLACK;
+        let candidates: Vec<(f32, DocAddress)> =
+            searcher.search(&BooleanQuery::new(clauses), &ScopedTopDocs { limit: want, ..scope.clone() })?;
+        let full = candidates.len() == want;
+        // Rounding of the scaled boosts: be generous about what may be a boost alone.
+        let doubtful = boost_sum * 1.001;
+        let mut kept = Vec::with_capacity(limit);
+        let mut dropped = false;
+        let text_weight = text_query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+        for (score, address) in candidates {
+            if kept.len() == limit {
+                break;
+            }
+            if score <= doubtful {
+                let mut scorer = text_weight.scorer(searcher.segment_reader(address.segment_ord), 1.0)?;
+                if scorer.seek(address.doc_id) != address.doc_id {
+                    dropped = true;
+                    continue;
+                }
+            }
+            kept.push((score, address));
+        }
+        if dropped && full && kept.len() < limit {
+            return Ok(None);
+        }
+        Ok(Some(kept))
+    }
+
+    /// The second pass for any filters: the text must match, boosts add constant scores. Exact, but every
+    /// matching patent is scored.
+    fn boosted_pass_exact(
+        &self,
+        searcher: &Searcher,
+        text_query: Box<dyn Query>,
+        boosts: &[(String, f32)],
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
+        for (token, weight) in boosts {
+            let term = TermQuery::new(Term::from_field_text(self.fields.focus, token), IndexRecordOption::Basic);
+            clauses.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(term), *weight))));
+        }
+        let query = self.with_filters(Box::new(BooleanQuery::new(clauses)), filters);
+        Ok(searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?)
     }
 
     /// Subclasses and main groups that carry at least [`MIN_VOTE_SHARE`] of the score-weighted votes of the
@@ -359,24 +469,17 @@ impl PatentIndex {
         Ok(focus)
     }
 
-    /// The selected terms as one should-query over the weighted text fields.
-    fn weighted_terms(&self, terms: &[(String, f32)]) -> Box<dyn Query> {
-        let fields: [(Field, f32); 3] = [
-            (self.fields.title, TITLE_BOOST),
-            (self.fields.abstract_text, ABSTRACT_BOOST),
-            (self.fields.claims, CLAIMS_BOOST),
-        ];
+    /// The selected terms as should-clauses over the weighted text fields.
+    fn term_clauses(&self, terms: &[(String, f32)]) -> Vec<(Occur, Box<dyn Query>)> {
         let max = terms.first().map(|(_, w)| *w).unwrap_or(1.0).max(f32::MIN_POSITIVE);
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, weight) in terms {
             // BM25 already weighs rarity; the selection weight only tempers terms the text barely uses.
             let temper = 0.5 + 0.5 * (weight / max);
-            for (field, boost) in fields {
-                let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * temper))));
-            }
+            let q = TermQuery::new(Term::from_field_text(self.fields.body, term), IndexRecordOption::WithFreqs);
+            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), temper))));
         }
-        Box::new(BooleanQuery::new(should))
+        should
     }
 
     /// The baseline: every word of `text` as-is, OR-ed over title and abstract with equal weight, BM25.
@@ -403,6 +506,18 @@ impl PatentIndex {
         let ids = self.ids_of(&searcher, &top.iter().map(|(_, a)| *a).collect::<Vec<_>>())?;
         Ok(top.iter().zip(ids).map(|((score, _), id)| hit(id, *score, best)).collect())
     }
+}
+
+/// Whether the filters are only the scope and exclusions, which [`ScopedTopDocs`] applies itself.
+fn only_scope(filters: &Filters) -> bool {
+    let Filters { patent_type, legal_status, active_only: _, ipc, county, chain, year, owner, exclude: _ } = filters;
+    patent_type.is_none()
+        && legal_status.is_none()
+        && ipc.is_none()
+        && county.is_none()
+        && chain.is_none()
+        && year.is_none()
+        && owner.is_none()
 }
 
 fn hit(id: i64, score: f32, best: f32) -> MatchHit {

@@ -636,12 +636,7 @@ impl PatentIndex {
             must.push(Box::new(TermQuery::new(Term::from_field_u64(f.owner, id_key(owner)), IndexRecordOption::Basic)));
         }
         if filters.active_only {
-            let in_force: Box<dyn Query> =
-                Box::new(TermQuery::new(Term::from_field_u64(f.in_force, 1), IndexRecordOption::Basic));
-            must.push(Box::new(BooleanQuery::new(vec![
-                (Occur::Should, in_force),
-                (Occur::Should, term(f.status, "pending")),
-            ])));
+            must.push(Box::new(TermQuery::new(Term::from_field_u64(f.active, 1), IndexRecordOption::Basic)));
         }
         if must.is_empty() && filters.exclude.is_empty() {
             return query;

@@ -27,6 +27,18 @@ pub enum Conflict {
     /// `match_records_open_key`: one open match record per patent and enterprise.
     #[error("该专利与该企业已有进行中的匹配记录")]
     OpenMatch,
+    /// `inventory_records_patent_key`: one inventory record per patent.
+    #[error("该专利已有盘点记录")]
+    InventoryRecordExists,
+    /// `roadshow_registrations_live_key`: one live registration per enterprise and roadshow.
+    #[error("本企业已报名该路演")]
+    RoadshowRegistered,
+    /// `follow_up_projects_open_key`: one open follow-up project per patent and enterprise.
+    #[error("该专利与该企业已有进行中的跟踪项目")]
+    OpenFollowUp,
+    /// A state change whose starting state no longer holds: someone else acted first.
+    #[error("记录已被他人处理，请刷新后重试")]
+    StaleState,
     /// A foreign key points at nothing.
     #[error("引用的记录不存在")]
     MissingReference,
@@ -66,6 +78,9 @@ const UNIQUE_COLUMNS: &[(&str, Conflict)] = &[
     ("industry_chains.name", Conflict::ChainName),
     ("patents.application_no", Conflict::ApplicationNo),
     ("match_records.patent_id, match_records.enterprise_org_id", Conflict::OpenMatch),
+    ("inventory_records.patent_id", Conflict::InventoryRecordExists),
+    ("roadshow_registrations.roadshow_id, roadshow_registrations.enterprise_org_id", Conflict::RoadshowRegistered),
+    ("follow_up_projects.patent_id, follow_up_projects.enterprise_org_id", Conflict::OpenFollowUp),
 ];
 
 impl From<sqlx::Error> for StoreError {

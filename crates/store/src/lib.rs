@@ -1,6 +1,7 @@
 //! Persistence of ipbridge. One trait per area ([`OrgStore`], [`UserStore`], [`SessionStore`],
 //! [`AuditStore`], [`SettingsStore`], [`ChainStore`], [`PatentStore`], [`ImportStore`], [`ApplicantStore`],
-//! [`ReferenceStore`], [`DemandStore`], [`MatchStore`], [`NotificationStore`], [`ProfileStore`]),
+//! [`ReferenceStore`], [`DemandStore`], [`MatchStore`], [`NotificationStore`], [`ProfileStore`], and for
+//! revitalisation [`InventoryStore`], [`PoolStore`], [`InquiryStore`], [`RoadshowStore`], [`DealStore`]),
 //! implemented on a transaction ([`Tx`]) so a service
 //! composes several areas (a change, its audit record, its outbox row) in one commit.
 //!
@@ -22,6 +23,7 @@ mod orgs;
 mod patents;
 mod profiles;
 mod reference;
+mod revitalisation;
 mod search;
 mod sessions;
 mod settings;
@@ -49,6 +51,14 @@ pub use patents::{
 };
 pub use profiles::{EnterpriseProfile, EnterpriseProfileInput, ProfileDemand, ProfileStore};
 pub use reference::{IpcTitle, ReferenceStore, SeiCategory};
+pub use revitalisation::{
+    Campaign, CampaignItem, ChainSelector, Deal, DealFilter, DealPatent, DealStore, FacultyCoverage, FacultyScope,
+    FeedbackFilter, FollowUp, FollowUpProject, Inquiry, InquiryFilter, InquirySort, InquiryStore, InstitutionCoverage,
+    InventorLink, InventoryFilter, InventoryRecord, InventorySort, InventoryStore, NewCampaign, NewDeal,
+    NewFollowUpProject, NewInquiry, NewInventoryRecord, NewPoolFeedback, OverdueCount, PatentScope, PoolEntry,
+    PoolFilter, PoolSort, PoolStore, ProjectFilter, RecordedBy, Registration, Roadshow, RoadshowFilter, RoadshowPatent,
+    RoadshowStore, StoredFeedback, UnrecordedFilter, UnrecordedPatent,
+};
 pub use search::{OutboxEntry, SearchSource, SearchStore};
 pub use sessions::{Session, SessionStore};
 pub use settings::SettingsStore;
