@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod patents;
 pub mod profiles;
 pub mod reference;
+pub mod revitalisation;
 pub mod search;
 mod secrets;
 

@@ -154,6 +154,9 @@ pub fn declared_routes() -> Routes {
         .get("/matches/export", Access::Permission(ViewAllMatches), matches::export)
         .get("/matches/{id}", Access::AnyPermission(MATCH_READERS), matches::detail)
         .post("/matches/{id}/state", Access::AnyPermission(MATCH_ACTORS), matches::transition)
+        // Revitalisation — A: inventory records, review, pool screening, coverage
+        // Revitalisation — B: public pool, 我有意向, push campaigns, feedback, inquiries
+        // Revitalisation — C: roadshows, follow-ups, deals
         .get("/notifications", Authenticated, notifications::list)
         .post("/notifications/read-all", Authenticated, notifications::read_all)
         .post("/notifications/{id}/read", Authenticated, notifications::read)

@@ -3,13 +3,20 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod campaigns;
 pub mod chains;
+pub mod coverage;
+pub mod deals;
 pub mod demands;
 pub mod imports;
+pub mod inquiries;
+pub mod inventory;
 pub mod matches;
 pub mod notifications;
 pub mod orgs;
 pub mod patents;
+pub mod pool;
+pub mod roadshows;
 pub mod search;
 
 use askama::Template;

@@ -1,0 +1,1 @@
+//! Roadshows (路演), registrations and one-on-one follow-up projects.

@@ -1,0 +1,1 @@
+//! Inquiry pages.

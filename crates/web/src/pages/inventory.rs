@@ -1,0 +1,1 @@
+//! Inventory record and review pages.

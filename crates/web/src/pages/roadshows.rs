@@ -1,0 +1,1 @@
+//! Roadshow and follow-up pages.
