@@ -260,8 +260,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Policy { command: PolicyCommand::Check { file } } => {
             let policy = ipbridge_service::load_policy(Some(file))?;
+            // The holiday calendar the policy names is part of it: a broken file would stop the server.
+            let calendar = ipbridge_service::load_calendar(&policy, Some(file))?;
+            let years: Vec<String> = calendar.years().iter().map(|y| y.year.to_string()).collect();
             println!(
-                "OK {}: {} {}，{} 条措施，{} 个部门，{} 个县（市、区）及开发区，{} 条产业链，{} 项目标",
+                "OK {}: {} {}，{} 条措施，{} 个部门，{} 个县（市、区）及开发区，{} 条产业链，{} 项目标，节假日安排 {} 年",
                 file.display(),
                 policy.city.name,
                 policy.document.number,
@@ -269,7 +272,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 policy.departments.len(),
                 policy.counties.len(),
                 policy.industry_chains.len(),
-                policy.targets.len()
+                policy.targets.len(),
+                years.join("、")
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -32,11 +32,23 @@ pub enum NotificationKind {
     DemandReturned,
     /// A demand was closed by someone else.
     DemandClosed,
+    /// An enterprise asked about a pool patent, or the institution answered (企业咨询).
+    Inquiry,
+    /// A roadshow the enterprise registered for changed (rescheduled, held, cancelled).
+    Roadshow,
+    /// A transfer deal naming the organisation was recorded, changed or cancelled.
+    Deal,
+    /// An inventory record waits for the recipient's review.
+    InventorySubmitted,
+    /// An inventory record was returned for revision (with the reviewer's comment).
+    InventoryReturned,
+    /// An inventory record passed the institution's review.
+    InventoryApproved,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 14] = [
         NotificationKind::MatchProposed,
         NotificationKind::MatchInterest,
         NotificationKind::MatchFeedback,
@@ -45,6 +57,12 @@ impl NotificationKind {
         NotificationKind::DemandPublished,
         NotificationKind::DemandReturned,
         NotificationKind::DemandClosed,
+        NotificationKind::Inquiry,
+        NotificationKind::Roadshow,
+        NotificationKind::Deal,
+        NotificationKind::InventorySubmitted,
+        NotificationKind::InventoryReturned,
+        NotificationKind::InventoryApproved,
     ];
 
     /// Stable code stored in the database.
@@ -58,6 +76,12 @@ impl NotificationKind {
             NotificationKind::DemandPublished => "demand_published",
             NotificationKind::DemandReturned => "demand_returned",
             NotificationKind::DemandClosed => "demand_closed",
+            NotificationKind::Inquiry => "inquiry",
+            NotificationKind::InventorySubmitted => "inventory_submitted",
+            NotificationKind::InventoryReturned => "inventory_returned",
+            NotificationKind::InventoryApproved => "inventory_approved",
+            NotificationKind::Roadshow => "roadshow",
+            NotificationKind::Deal => "deal",
         }
     }
 
@@ -72,6 +96,12 @@ impl NotificationKind {
             NotificationKind::DemandPublished => "需求已发布",
             NotificationKind::DemandReturned => "需求被退回",
             NotificationKind::DemandClosed => "需求已关闭",
+            NotificationKind::Inquiry => "企业咨询",
+            NotificationKind::InventorySubmitted => "盘点待审核",
+            NotificationKind::InventoryReturned => "盘点被退回",
+            NotificationKind::InventoryApproved => "盘点已审核",
+            NotificationKind::Roadshow => "路演活动",
+            NotificationKind::Deal => "转化交易",
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod columns;
 pub mod demands;
 pub mod export;
+pub mod inventory;
 pub mod patents;
 pub mod read;
 pub mod report;
@@ -20,6 +21,7 @@ pub use columns::{
 };
 pub use demands::{DemandCell, DemandColumns, DemandField, DemandRow, demand_template_xlsx, map_demand_row};
 pub use export::{Cell, ExportError, Table};
+pub use inventory::{InventoryCell, InventoryColumns, InventoryRow, inventory_template_xlsx, map_inventory_row};
 pub use patents::{CellError, OrgRow, map_org_row, map_patent_row};
 pub use read::{Format, RAW_LINE_COLUMN, RawRow, RawTable, ReadError, read_table};
 pub use report::{format_reason, rejected_rows_xlsx};

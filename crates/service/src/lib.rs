@@ -32,6 +32,7 @@ use chrono::{DateTime, Utc};
 use ipbridge_domain::Permission;
 use ipbridge_domain::account::User;
 use ipbridge_domain::audit::{Action, Outcome};
+use ipbridge_domain::calendar::WorkCalendar;
 use ipbridge_domain::policy::Policy;
 use ipbridge_store::{NewAuditEntry, SettingsStore};
 
@@ -176,6 +177,8 @@ pub struct App {
     pub policy: Arc<Policy>,
     /// Operator settings.
     pub settings: Arc<Settings>,
+    /// The working-day calendar the policy names (inquiry deadlines count working days).
+    pub calendar: Arc<WorkCalendar>,
     key: Arc<[u8; 32]>,
     clock: Arc<Clock>,
     /// The search engine, opened on first use (opening loads the segmentation dictionary).
@@ -225,6 +228,16 @@ pub enum StartError {
     Store(#[from] ipbridge_store::StoreError),
 }
 
+/// Loads the holiday calendar the policy names: the file of that name beside the policy file when there is
+/// one (a city keeps its own copy up to date), else the calendar shipped in the binary. `policy_path` is the
+/// policy file (none: the built-in policy, which uses the shipped calendar).
+pub fn load_calendar(policy: &Policy, policy_path: Option<&Path>) -> std::result::Result<WorkCalendar, StartError> {
+    let dir = policy_path.map(|p| p.parent().unwrap_or_else(|| Path::new(".")).to_owned());
+    let read = |name: &str| dir.as_ref().and_then(|d| std::fs::read_to_string(d.join(name)).ok());
+    let label = policy_path.map_or_else(|| "(built-in)".to_owned(), |p| p.display().to_string());
+    policy.load_work_calendar(read).map_err(|e| StartError::Policy(label, e))
+}
+
 /// Reads and validates the policy named in the settings, or the built-in one.
 pub fn load_policy(path: Option<&Path>) -> std::result::Result<Policy, StartError> {
     match path {
@@ -244,10 +257,21 @@ impl App {
         std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
         let db = Db::open_and_migrate(&dir.join(DATABASE_FILE)).await?;
         let key = secrets::load_or_create_key(&db).await?;
+        let calendar = load_calendar(&policy, settings.server.policy.as_deref())?;
+        let today = ipbridge_domain::revitalisation::local_date(Utc::now());
+        if !calendar.covers(today) {
+            // Uncovered years fall back to Monday–Friday: deadlines would ignore that year's holidays.
+            tracing::warn!(
+                year = today.format("%Y").to_string(),
+                file = %policy.calendar.holidays,
+                "the holiday calendar does not cover this year; working days count Monday–Friday only until the year's arrangement is added"
+            );
+        }
         let app = Self {
             db,
             policy: Arc::new(policy),
             settings: Arc::new(settings),
+            calendar: Arc::new(calendar),
             key: Arc::new(key),
             clock: Arc::new(Clock::default()),
             search: Arc::new(tokio::sync::OnceCell::new()),

@@ -283,7 +283,7 @@ impl App {
 
     /// Checks and inserts one match inside `tx` (the existing open record is returned instead), with its first
     /// history row and audit record; returns the notice to send and to whom.
-    async fn save_match_in(
+    pub(crate) async fn save_match_in(
         &self,
         tx: &mut Tx,
         actor: &Actor,

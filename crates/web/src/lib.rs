@@ -39,12 +39,14 @@ pub struct AppState {
     pub routes: Arc<RouteTable>,
     /// Outcomes of demand imports, shown once and offering the rejected rows (see [`results`]).
     pub demand_imports: Arc<results::ResultStore<demands::ImportOutcome>>,
+    /// Outcomes of inventory imports, likewise.
+    pub inventory_imports: Arc<results::ResultStore<pages::inventory::ImportOutcome>>,
 }
 
 impl AppState {
     /// The state for `app` with the declared routes `routes`.
     pub fn new(app: App, routes: RouteTable) -> Self {
-        Self { app, routes: Arc::new(routes), demand_imports: Arc::default() }
+        Self { app, routes: Arc::new(routes), demand_imports: Arc::default(), inventory_imports: Arc::default() }
     }
 }
 
@@ -74,12 +76,40 @@ const MATCH_READERS: &[Permission] = &[Permission::ViewAllMatches, Permission::H
 /// Who moves match records: the parties, and the bureau brokering.
 const MATCH_ACTORS: &[Permission] = &[Permission::ManageMatches, Permission::HandleMatches];
 
+/// Who takes part in inquiries: enterprises asking, the institution side answering, the bureau overseeing.
+const INQUIRY_PARTIES: &[Permission] =
+    &[Permission::AskInquiries, Permission::AnswerInquiries, Permission::ViewAllInventory];
+
+/// Who closes an inquiry without an answer: the asking enterprise (withdrawing) and the bureau brokering.
+const INQUIRY_CLOSERS: &[Permission] = &[Permission::AskInquiries, Permission::ManageMatches];
+
+/// Who reads inventory records: those who file, review or screen them, and the bureau's overseers; the
+/// service narrows every list and record to the account's institution, faculty or linked patents.
+const INVENTORY_READERS: &[Permission] = &[
+    Permission::FileInventory,
+    Permission::ReviewInventoryFaculty,
+    Permission::ReviewInventoryInstitution,
+    Permission::ScreenPool,
+    Permission::ViewAllInventory,
+];
+
+/// Who takes review steps: filers (submit, withdraw), reviewers and screeners.
+const INVENTORY_ACTORS: &[Permission] = &[
+    Permission::FileInventory,
+    Permission::ReviewInventoryFaculty,
+    Permission::ReviewInventoryInstitution,
+    Permission::ScreenPool,
+];
+
+/// Who reads the unrecorded list: coverage readers, and filers (their patents still to fill in).
+const UNRECORDED_READERS: &[Permission] = &[Permission::ViewCoverage, Permission::FileInventory];
+
 /// Largest upload: a 100,000-row export with abstracts and claims is a few tens of megabytes.
 pub(crate) const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
 /// The routes that take file uploads (and so large multipart bodies): patent and organisation imports,
 /// and demands collected offline.
-pub(crate) const UPLOAD_PATHS: &[&str] = &["/imports", "/demands/import"];
+pub(crate) const UPLOAD_PATHS: &[&str] = &["/imports", "/demands/import", "/inventory/import"];
 
 /// Every route of the platform with the access it requires.
 pub fn declared_routes() -> Routes {
@@ -155,8 +185,115 @@ pub fn declared_routes() -> Routes {
         .get("/matches/{id}", Access::AnyPermission(MATCH_READERS), matches::detail)
         .post("/matches/{id}/state", Access::AnyPermission(MATCH_ACTORS), matches::transition)
         // Revitalisation — A: inventory records, review, pool screening, coverage
+        .get("/inventory", Access::AnyPermission(INVENTORY_READERS), pages::inventory::list)
+        .get("/inventory/export", Access::AnyPermission(INVENTORY_READERS), pages::inventory::export)
+        .get("/inventory/import", Access::Permission(ReviewInventoryInstitution), pages::inventory::import_form)
+        .post("/inventory/import", Access::Permission(ReviewInventoryInstitution), pages::inventory::import)
+        .get(
+            "/inventory/import/template.xlsx",
+            Access::Permission(ReviewInventoryInstitution),
+            pages::inventory::import_template,
+        )
+        .get(
+            "/inventory/import/{token}",
+            Access::Permission(ReviewInventoryInstitution),
+            pages::inventory::import_result,
+        )
+        .get(
+            "/inventory/import/{token}/report",
+            Access::Permission(ReviewInventoryInstitution),
+            pages::inventory::import_report,
+        )
+        .get("/inventory/{id}", Access::AnyPermission(INVENTORY_READERS), pages::inventory::detail)
+        .post("/inventory/{id}", Access::Permission(FileInventory), pages::inventory::update)
+        .get("/inventory/{id}/edit", Access::Permission(FileInventory), pages::inventory::edit_form)
+        .post("/inventory/{id}/step", Access::AnyPermission(INVENTORY_ACTORS), pages::inventory::step)
+        .get("/patents/{id}/inventory", Access::AnyPermission(INVENTORY_READERS), pages::inventory::patent_page)
+        .post("/patents/{id}/inventory", Access::Permission(FileInventory), pages::inventory::create)
+        .post("/patents/{id}/inventors", Access::Permission(ReviewInventoryInstitution), pages::inventory::link)
+        .post(
+            "/patents/{id}/inventors/{user}/remove",
+            Access::Permission(ReviewInventoryInstitution),
+            pages::inventory::unlink,
+        )
+        .get("/coverage", Access::Permission(ViewCoverage), pages::coverage::page)
+        .get("/coverage/export", Access::Permission(ViewCoverage), pages::coverage::export)
+        .get("/coverage/unrecorded", Access::AnyPermission(UNRECORDED_READERS), pages::coverage::unrecorded)
+        .get(
+            "/coverage/unrecorded/export",
+            Access::AnyPermission(UNRECORDED_READERS),
+            pages::coverage::unrecorded_export,
+        )
         // Revitalisation — B: public pool, 我有意向, push campaigns, feedback, inquiries
+        .get("/pool", Public, pages::pool::list)
+        .get("/pool/{id}", Public, pages::pool::detail)
+        .post("/pool/{id}/interest", Access::Permission(HandleMatches), pages::pool::interest)
+        .post("/pool/{id}/feedback", Access::Permission(HandleMatches), pages::pool::feedback)
+        .post("/pool/{id}/ask", Access::Permission(AskInquiries), pages::pool::ask)
+        .get("/campaigns", Access::Permission(ManageCampaigns), pages::campaigns::list)
+        .post("/campaigns", Access::Permission(ManageCampaigns), pages::campaigns::create)
+        .get("/campaigns/new", Access::Permission(ManageCampaigns), pages::campaigns::new_form)
+        .get("/campaigns/{id}", Access::Permission(ManageCampaigns), pages::campaigns::detail)
+        .get("/inquiries", Access::AnyPermission(INQUIRY_PARTIES), pages::inquiries::list)
+        .get("/inquiries/{id}", Access::AnyPermission(INQUIRY_PARTIES), pages::inquiries::detail)
+        .post("/inquiries/{id}/answer", Access::Permission(AnswerInquiries), pages::inquiries::answer)
+        .post("/inquiries/{id}/close", Access::AnyPermission(INQUIRY_CLOSERS), pages::inquiries::close)
         // Revitalisation — C: roadshows, follow-ups, deals
+        .get("/roadshows", Authenticated, pages::roadshows::list)
+        .post("/roadshows", Access::Permission(ManageRoadshows), pages::roadshows::create)
+        .get("/roadshows/new", Access::Permission(ManageRoadshows), pages::roadshows::new_form)
+        .get("/roadshows/{id}", Authenticated, pages::roadshows::detail)
+        .post("/roadshows/{id}", Access::Permission(ManageRoadshows), pages::roadshows::update)
+        .get("/roadshows/{id}/edit", Access::Permission(ManageRoadshows), pages::roadshows::edit_form)
+        .post("/roadshows/{id}/status", Access::Permission(ManageRoadshows), pages::roadshows::status)
+        .post("/roadshows/{id}/register", Access::Permission(RegisterRoadshows), pages::roadshows::register)
+        .get(
+            "/roadshows/{id}/registrations/export",
+            Access::AnyPermission(&[ManageRoadshows, ViewAllInventory]),
+            pages::roadshows::export_registrations,
+        )
+        .post("/roadshows/{id}/follow-ups", Access::Permission(RecordFollowUps), pages::roadshows::open_project)
+        .post(
+            "/roadshows/registrations/{id}/cancel",
+            Access::AnyPermission(&[ManageRoadshows, RegisterRoadshows]),
+            pages::roadshows::cancel_registration,
+        )
+        .post(
+            "/roadshows/registrations/{id}/attendance",
+            Access::Permission(ManageRoadshows),
+            pages::roadshows::attendance,
+        )
+        // Follow-up projects: kept by RecordFollowUps, read by the bureau's overseers and by the enterprise
+        // parties (HandleMatches, RegisterRoadshows); the service narrows each list to the account's own.
+        .get(
+            "/follow-ups",
+            Access::AnyPermission(&[RecordFollowUps, ViewAllInventory, HandleMatches, RegisterRoadshows]),
+            pages::roadshows::projects,
+        )
+        .post("/follow-ups", Access::Permission(RecordFollowUps), pages::roadshows::open_project_from_match)
+        .get(
+            "/follow-ups/{id}",
+            Access::AnyPermission(&[RecordFollowUps, ViewAllInventory, HandleMatches, RegisterRoadshows]),
+            pages::roadshows::project,
+        )
+        .post("/follow-ups/{id}/entries", Access::Permission(RecordFollowUps), pages::roadshows::record_entry)
+        // Deals: recorded by RecordDeals, read by the overseers and the enterprise parties (HandleMatches).
+        .get("/deals", Access::AnyPermission(&[RecordDeals, ViewAllInventory, HandleMatches]), pages::deals::list)
+        .post("/deals", Access::Permission(RecordDeals), pages::deals::create)
+        .get("/deals/new", Access::Permission(RecordDeals), pages::deals::new_form)
+        .get(
+            "/deals/export",
+            Access::AnyPermission(&[RecordDeals, ViewAllInventory, HandleMatches]),
+            pages::deals::export,
+        )
+        .get(
+            "/deals/{id}",
+            Access::AnyPermission(&[RecordDeals, ViewAllInventory, HandleMatches]),
+            pages::deals::detail,
+        )
+        .post("/deals/{id}", Access::Permission(RecordDeals), pages::deals::update)
+        .get("/deals/{id}/edit", Access::Permission(RecordDeals), pages::deals::edit_form)
+        .post("/deals/{id}/cancel", Access::Permission(RecordDeals), pages::deals::cancel)
         .get("/notifications", Authenticated, notifications::list)
         .post("/notifications/read-all", Authenticated, notifications::read_all)
         .post("/notifications/{id}/read", Authenticated, notifications::read)

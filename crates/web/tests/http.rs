@@ -591,12 +591,12 @@ async fn every_route_declares_its_access_and_the_guard_enforces_it_for_every_rol
     // Object rules refuse a few allowed routes for some roles by design; listed here with the reason.
     // Institutions see the enterprises matched to the patents they hold only, and patent {id} is not theirs.
     // 我有意向 is the enterprise side's answer: holders carry HandleMatches too, to answer interest in their
-    // patents, but cannot declare interest themselves. Importing demands collected offline is the bureau's and
+    // patents, but cannot declare interest themselves (nor give an enterprise's feedback on a pool patent). Importing demands collected offline is the bureau's and
     // the agencies' (enterprises hold PostDemands to post their own through the form).
     let object_rule = |role: Role, path: &str| {
         (path == "/account/totp/remove" && role.is_administrator())
             || (path.ends_with("/enterprises") && role == Role::InstitutionAdmin)
-            || (path.ends_with("/interest")
+            || ((path.ends_with("/interest") || path.ends_with("/feedback"))
                 && matches!(role, Role::InstitutionAdmin | Role::FacultyReviewer | Role::Inventor))
             || (path.starts_with("/demands/import") && role == Role::EnterpriseUser)
     };

@@ -342,12 +342,22 @@ struct MatchRecordPage {
     age_days: i64,
     days_in_state: i64,
     link_enterprise: bool,
+    pool_feedback: bool,
     input: TransitionInput,
     errors: FieldErrors,
 }
 
-fn record_page(state: &AppState, ctx: &Ctx, view: MatchView, input: TransitionInput, errors: FieldErrors) -> WebResult {
+async fn record_page(
+    state: &AppState,
+    ctx: &Ctx,
+    view: MatchView,
+    input: TransitionInput,
+    errors: FieldErrors,
+) -> WebResult {
     let now = state.app.now();
+    // The enterprise rates a pool patent (产业化前景, 改进需求, 合作意向) on the pool's page.
+    let pool_feedback = view.side == Some(MatchSide::Enterprise)
+        && state.app.pool_detail(&ctx.actor, view.record.patent_id).await.is_ok();
     let r = view.record;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let refused = r.feedback.as_ref().filter(|_| r.state == MatchState::NotInterested).map(|f| {
@@ -373,6 +383,7 @@ fn record_page(state: &AppState, ctx: &Ctx, view: MatchView, input: TransitionIn
             days_in_state: r.days_in_state(now),
             link_enterprise: ctx.can(Permission::ViewAllOrgs)
                 || ctx.user().is_some_and(|s| s.user.org_id == r.enterprise_org_id),
+            pool_feedback,
             r,
             input,
             errors,
@@ -383,7 +394,7 @@ fn record_page(state: &AppState, ctx: &Ctx, view: MatchView, input: TransitionIn
 /// One record; opening it as the enterprise marks a proposal viewed (and tells the holder).
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let view = state.app.open_match(&ctx.actor, MatchId::new(id)).await?;
-    record_page(&state, &ctx, view, TransitionInput::default(), FieldErrors::new())
+    record_page(&state, &ctx, view, TransitionInput::default(), FieldErrors::new()).await
 }
 
 /// Moves a record to the chosen state as the actor's side; a refusal needs its reason.
@@ -425,7 +436,7 @@ pub async fn transition(
         }
     }
     let view = state.app.match_view(&ctx.actor, mid).await?;
-    record_page(&state, &ctx, view, input, errors)
+    record_page(&state, &ctx, view, input, errors).await
 }
 
 /// An optional note with 我有意向.

@@ -147,6 +147,45 @@ impl Chrome {
             }
             nav.push(NavGroup { title: "供需对接".into(), items });
         }
+        // Stock-patent revitalisation (measure 1). The transferable pool is public, so anonymous visitors see the
+        // group too; the other pages join it for those who work on them.
+        let mut revitalisation = vec![item("pool", "/pool", "可转化专利库")];
+        // The inventory (filing, review queues, coverage) comes first, for those who work on it.
+        let mut inventory = Vec::new();
+        let files = ctx.can(Permission::FileInventory);
+        let reviews = ctx.can(Permission::ReviewInventoryFaculty) || ctx.can(Permission::ReviewInventoryInstitution);
+        if files || reviews || ctx.can(Permission::ScreenPool) || ctx.can(Permission::ViewAllInventory) {
+            inventory.push(item("inventory", "/inventory", if files { "盘点填报" } else { "盘点记录" }));
+        }
+        if reviews {
+            inventory.push(item("inventory-review", "/inventory?view=review", "待我审核"));
+        }
+        if ctx.can(Permission::ViewCoverage) {
+            inventory.push(item("coverage", "/coverage", "覆盖情况"));
+        }
+        revitalisation.splice(0..0, inventory);
+        if ctx.can(Permission::ManageCampaigns) {
+            revitalisation.push(item("campaigns", "/campaigns", "推送批次"));
+        }
+        if [Permission::AskInquiries, Permission::AnswerInquiries, Permission::ViewAllInventory]
+            .into_iter()
+            .any(|p| ctx.can(p))
+        {
+            revitalisation.push(item("inquiries", "/inquiries", "企业咨询"));
+        }
+        // Roadshows for every logged-in account; follow-up and deals for whoever keeps or oversees them, and
+        // for enterprises (the projects and deals they are part of).
+        if let Some(session) = ctx.user() {
+            let enterprise = session.user.org_kind == ipbridge_domain::org::OrgKind::Enterprise;
+            revitalisation.push(item("roadshows", "/roadshows", "路演活动"));
+            if ctx.can(Permission::RecordFollowUps) || ctx.can(Permission::ViewAllInventory) || enterprise {
+                revitalisation.push(item("follow-ups", "/follow-ups", "跟踪服务"));
+            }
+            if ctx.can(Permission::RecordDeals) || ctx.can(Permission::ViewAllInventory) || enterprise {
+                revitalisation.push(item("deals", "/deals", "转化交易"));
+            }
+        }
+        nav.push(NavGroup { title: "存量专利盘活".into(), items: revitalisation });
         // Shared records every module stands on: patents and their imports.
         let mut records = Vec::new();
         if ctx.user().is_some() {
@@ -296,6 +335,10 @@ struct HomePage {
     targets: Vec<TargetView>,
     groups: Vec<GroupView>,
     chains: Vec<String>,
+    /// The inventory card of inventors, reviewers and institution admins: what waits for them, their coverage.
+    inventory_card: Option<ipbridge_service::revitalisation::inventory::InventoryHome>,
+    /// The institution side's overdue and due-soon inquiries, rendered by [`inquiries::AlertsPanel`] ("" when none).
+    inquiry_alerts: String,
 }
 
 /// The home page: the city's measures with their responsible departments.
@@ -329,6 +372,11 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         })
     });
     let chains = state.app.chains().await?.into_iter().filter(|c| c.active).map(|c| c.name).collect();
+    let inquiry_alerts = match state.app.inquiry_alerts(&ctx.actor).await? {
+        Some(alerts) => inquiries::AlertsPanel::new(&alerts).map(|p| p.html()).unwrap_or_default(),
+        None => String::new(),
+    };
+    let inventory_card = if ctx.user().is_some() { state.app.inventory_home(&ctx.actor).await? } else { None };
     let page = HomePage {
         chrome: Chrome::new(&state, &ctx, "首页", "home"),
         document_title: policy.document.title.clone(),
@@ -348,6 +396,8 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
             .collect(),
         groups,
         chains,
+        inquiry_alerts,
+        inventory_card,
     };
     Ok(render(&page))
 }
