@@ -7,7 +7,8 @@ import { screenshot, useBrowser, usePlatform } from './server.mjs';
 const server = usePlatform();
 const chrome = useBrowser();
 
-const NAV_GROUPS = ['激励创新创造', '激发内生动力', '构建保护体系', '搭建供需平台', '跟踪督办'];
+// Anonymous visitors also get 存量专利盘活, for the public transferable pool.
+const NAV_GROUPS = ['激励创新创造', '激发内生动力', '构建保护体系', '搭建供需平台', '跟踪督办', '存量专利盘活'];
 
 /** Widths of the page against its viewport: no horizontal scrollbar means scrollWidth fits. */
 async function widths(page) {

@@ -297,12 +297,18 @@ impl App {
         patents.extend(showcase_records(&orgs)?);
         let run = self.import_records(actor, "演示专利数据", patents).await?;
         let demands = self.seed_demo_matching(actor, &orgs, today).await?;
+        let records = self.seed_demo_revitalisation(&orgs, today).await?;
         self.record(actor.audit(
             Action::DemoSeed,
             "platform",
             "",
             Outcome::Success,
-            json!({"accounts": accounts.len(), "patents": run.counts.inserted, "demands": demands}),
+            json!({
+                "accounts": accounts.len(),
+                "patents": run.counts.inserted,
+                "demands": demands,
+                "inventory_records": records,
+            }),
         ))
         .await?;
         Ok(Some(accounts))

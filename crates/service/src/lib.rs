@@ -10,6 +10,7 @@ pub mod config;
 pub mod demands;
 pub mod demo;
 pub mod demo_patents;
+mod demo_revitalisation;
 mod error;
 pub mod exports;
 pub mod imports;
