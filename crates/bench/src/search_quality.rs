@@ -121,6 +121,7 @@ impl Corpus {
                 patent_type: patent_type.to_owned(),
                 legal_status: "granted".to_owned(),
                 in_force: true,
+                in_pool: false,
                 ..PatentDoc::default()
             });
         }
@@ -134,6 +135,7 @@ impl Corpus {
                 patent_type: "invention".to_owned(),
                 legal_status: "granted".to_owned(),
                 in_force: true,
+                in_pool: false,
                 ..PatentDoc::default()
             });
         }

@@ -195,6 +195,7 @@ impl Sources {
             patent_type: patent_type.to_owned(),
             legal_status: legal_status.to_owned(),
             in_force,
+            in_pool: false,
             owner_org_id,
             county,
             chains,

@@ -66,8 +66,8 @@ enum Command {
         /// Output file (TSV, no header).
         #[arg(long, value_name = "FILE.tsv")]
         out: PathBuf,
-        /// Which patents may match: all, or active (in force or pending).
-        #[arg(long, default_value = "all", value_parser = ["all", "active"])]
+        /// Which patents may match: all, active (in force or pending), or pool (the transferable pool).
+        #[arg(long, default_value = "all", value_parser = ["all", "active", "pool"])]
         scope: String,
     },
     /// Rebuild the search index from the database (stop the server first; it keeps its index current).
@@ -714,10 +714,10 @@ async fn batch_match(settings: Settings, queries: &Path, top: usize, out: &Path,
         parsed.push((id, q.text));
     }
     let app = open(settings).await?;
-    let scope = if scope == "active" {
-        ipbridge_service::search::MatchScope::Active
-    } else {
-        ipbridge_service::search::MatchScope::All
+    let scope = match scope {
+        "active" => ipbridge_service::search::MatchScope::Active,
+        "pool" => ipbridge_service::search::MatchScope::Pool,
+        _ => ipbridge_service::search::MatchScope::All,
     };
     let started = std::time::Instant::now();
     let lines = app.batch_match(&Actor::cli(), &parsed, top, scope).await.map_err(service_error)?;

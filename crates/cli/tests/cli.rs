@@ -197,6 +197,30 @@ fn demo_backup_while_running_and_restore() {
     let verify = ipbridge(&restore_dir, &["audit", "verify"], None);
     assert!(verify.status.success(), "{}", text(&verify.stdout));
 
+    // The batch matcher's pool scope returns the demo's transferable pool only: its selenium-tea patents, not
+    // the walk-through patent that everything else ranks first (it has no inventory record yet).
+    let queries = dir.path().join("q.jsonl");
+    std::fs::write(&queries, "{\"id\": \"tea\", \"text\": \"富硒茶叶深加工工艺\"}\n").unwrap();
+    let mut ranked = Vec::new();
+    for scope in ["all", "pool"] {
+        let tsv = dir.path().join(format!("{scope}.tsv"));
+        let out = ipbridge(
+            &restore_dir,
+            &["match", "--queries", queries.to_str().unwrap(), "--out", tsv.to_str().unwrap(), "--scope", scope],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let numbers: Vec<String> = std::fs::read_to_string(&tsv)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').nth(1).unwrap_or_default().to_owned())
+            .collect();
+        ranked.push(numbers);
+    }
+    let walk_through = &ranked[0][0];
+    assert!((2..=4).contains(&ranked[1].len()), "pool hits: {:?}", ranked[1]);
+    assert!(!ranked[1].contains(walk_through), "{walk_through} is not in the pool: {:?}", ranked[1]);
+
     // A file that is not a database is refused and the data directory is untouched.
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, b"not a database at all").unwrap();

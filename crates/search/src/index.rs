@@ -15,7 +15,7 @@ use crate::{Result, SearchError};
 
 /// Version of the schema and analysis. An index written under another version is rebuilt at start-up.
 /// Bump it whenever a field, the analyzer or the lexicon's construction changes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// File in the index directory that records [`SCHEMA_VERSION`].
 const VERSION_FILE: &str = "ipbridge-schema-version";
@@ -45,6 +45,8 @@ pub struct PatentDoc {
     pub legal_status: String,
     /// Granted and still in force.
     pub in_force: bool,
+    /// Listed in the transferable pool (可转化专利资源库).
+    pub in_pool: bool,
     /// The owning organisation on the platform.
     pub owner_org_id: Option<i64>,
     /// County code of the owner (610902 …).
@@ -99,6 +101,8 @@ pub(crate) struct Fields {
     pub in_force: Field,
     /// 1 for a patent in force or pending: the default scope of matching, read per hit as a fast field.
     pub active: Field,
+    /// 1 for a patent listed in the transferable pool, read per hit as a fast field.
+    pub pool: Field,
     /// IPC subclasses and groups, and `chain:` codes, padded to [`FOCUS_LEN`] tokens (see there).
     pub focus: Field,
     pub owner: Field,
@@ -120,6 +124,7 @@ pub(crate) mod names {
     pub const OWNER: &str = "owner";
     pub const FILED: &str = "filed";
     pub const ACTIVE: &str = "active";
+    pub const POOL: &str = "pool";
 }
 
 /// Tokens of every document's `focus` field. The matcher's IPC and chain boosts are BM25 term queries on this
@@ -174,6 +179,7 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         status: builder.add_text_field(names::STATUS, facet.clone()),
         in_force: builder.add_u64_field("in_force", INDEXED | FAST),
         active: builder.add_u64_field(names::ACTIVE, INDEXED | FAST),
+        pool: builder.add_u64_field(names::POOL, INDEXED | FAST),
         focus: builder.add_text_field(
             "focus",
             TextOptions::default().set_indexing_options(
@@ -465,6 +471,7 @@ impl PatentIndex {
         d.add_text(f.status, &doc.legal_status);
         d.add_u64(f.in_force, u64::from(doc.in_force));
         d.add_u64(f.active, u64::from(doc.in_force || doc.legal_status == "pending"));
+        d.add_u64(f.pool, u64::from(doc.in_pool));
         let mut focus: Vec<String> = levels.iter().filter(|l| l.len() >= 4).cloned().collect();
         focus.extend(doc.chains.iter().map(|c| chain_focus(c)));
         focus.sort();

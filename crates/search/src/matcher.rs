@@ -35,6 +35,8 @@ pub enum MatchScope {
     Active,
     /// Every patent.
     All,
+    /// Patents listed in the transferable pool (可转化专利资源库) only.
+    Pool,
 }
 
 /// A text to match.
@@ -271,6 +273,7 @@ impl PatentIndex {
         }
         let mut filters = request.filters.clone();
         filters.active_only |= request.scope == MatchScope::Active;
+        filters.pool_only |= request.scope == MatchScope::Pool;
         let clauses = self.term_clauses(&plan.terms);
         let text_query: Box<dyn Query> =
             Box::new(BooleanQuery::new(clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect()));
@@ -280,6 +283,7 @@ impl PatentIndex {
         let scoped = only_scope(&filters).then(|| ScopedTopDocs {
             limit: 0,
             active_only: filters.active_only,
+            pool_only: filters.pool_only,
             exclude: filters.exclude.iter().map(|id| id_key(*id)).collect(),
             floor: Score::MIN,
         });
@@ -510,7 +514,18 @@ impl PatentIndex {
 
 /// Whether the filters are only the scope and exclusions, which [`ScopedTopDocs`] applies itself.
 fn only_scope(filters: &Filters) -> bool {
-    let Filters { patent_type, legal_status, active_only: _, ipc, county, chain, year, owner, exclude: _ } = filters;
+    let Filters {
+        patent_type,
+        legal_status,
+        active_only: _,
+        pool_only: _,
+        ipc,
+        county,
+        chain,
+        year,
+        owner,
+        exclude: _,
+    } = filters;
     patent_type.is_none()
         && legal_status.is_none()
         && ipc.is_none()

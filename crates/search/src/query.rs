@@ -52,6 +52,8 @@ pub struct Filters {
     pub legal_status: Option<String>,
     /// Only granted-and-in-force or pending patents (the default scope of matching).
     pub active_only: bool,
+    /// Only patents listed in the transferable pool (可转化专利资源库).
+    pub pool_only: bool,
     /// An IPC prefix at any level (A23F, A23F3/00).
     pub ipc: Option<String>,
     /// A county code.
@@ -637,6 +639,9 @@ impl PatentIndex {
         }
         if filters.active_only {
             must.push(Box::new(TermQuery::new(Term::from_field_u64(f.active, 1), IndexRecordOption::Basic)));
+        }
+        if filters.pool_only {
+            must.push(Box::new(TermQuery::new(Term::from_field_u64(f.pool, 1), IndexRecordOption::Basic)));
         }
         if must.is_empty() && filters.exclude.is_empty() {
             return query;

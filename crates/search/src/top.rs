@@ -15,12 +15,14 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::index::names;
 
-/// The best `limit` patents, in force or pending only when `active_only`, never those in `exclude` (id keys),
+/// The best `limit` patents, in force or pending only when `active_only`, in the transferable pool only when
+/// `pool_only`, never those in `exclude` (id keys),
 /// scoring above `floor` (when the caller knows that `limit` patents do, WAND starts pruning at once).
 #[derive(Clone)]
 pub(crate) struct ScopedTopDocs {
     pub limit: usize,
     pub active_only: bool,
+    pub pool_only: bool,
     pub exclude: Vec<u64>,
     pub floor: Score,
 }
@@ -55,6 +57,7 @@ pub(crate) struct ScopedSegment {
     floor: Score,
     heap: BinaryHeap<Reverse<Entry>>,
     active: Option<Column<u64>>,
+    pool: Option<Column<u64>>,
     ids: Option<(Column<u64>, Vec<u64>)>,
     alive: Option<tantivy::fastfield::AliveBitSet>,
 }
@@ -66,6 +69,11 @@ impl ScopedSegment {
         }
         if let Some(active) = &self.active
             && active.first(doc) != Some(1)
+        {
+            return false;
+        }
+        if let Some(pool) = &self.pool
+            && pool.first(doc) != Some(1)
         {
             return false;
         }
@@ -122,6 +130,7 @@ impl Collector for ScopedTopDocs {
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<ScopedSegment> {
         let fast = reader.fast_fields();
         let active = if self.active_only { Some(fast.u64(names::ACTIVE)?) } else { None };
+        let pool = if self.pool_only { Some(fast.u64(names::POOL)?) } else { None };
         let ids = if self.exclude.is_empty() { None } else { Some((fast.u64("id")?, self.exclude.clone())) };
         Ok(ScopedSegment {
             segment,
@@ -129,6 +138,7 @@ impl Collector for ScopedTopDocs {
             floor: self.floor,
             heap: BinaryHeap::with_capacity(self.limit + 1),
             active,
+            pool,
             ids,
             alive: reader.alive_bitset().cloned(),
         })

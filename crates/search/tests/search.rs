@@ -26,6 +26,8 @@ fn doc(id: i64, title: &str, abstract_text: &str, applicant: &str, ipc: &[&str],
         patent_type: "invention".into(),
         legal_status: status.into(),
         in_force: status == "granted",
+        // Even patents are listed in the transferable pool.
+        in_pool: id % 2 == 0,
         owner_org_id: Some(id % 3 + 1),
         county: Some("610902".into()),
         chains: if ipc.iter().any(|c| c.starts_with("A23")) { vec!["selenium_food".into()] } else { vec![] },
@@ -207,6 +209,37 @@ fn matching_a_long_demand_explains_its_hits() {
     assert!(why.matched_terms.iter().any(|t| t.contains("富硒")), "{:?}", why.matched_terms);
     assert!(why.shared_ipc.contains(&"A23F".to_owned()));
     assert!(why.title_html.starts_with("一种<b>富硒"), "{}", why.title_html);
+}
+
+#[test]
+fn the_pool_scope_returns_only_pool_patents_on_the_fast_and_the_exact_path() {
+    let index = index();
+    let request = MatchRequest {
+        title: "富硒茶叶加工".into(),
+        text: "富硒绿茶的杀青、揉捻和干燥工艺，提高硒保留率。".into(),
+        scope: MatchScope::Pool,
+        limit: 10,
+        ..MatchRequest::default()
+    };
+    let (_, hits) = index.match_text(&request).expect("pool match");
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| h.id % 2 == 0), "{:?}", hits.iter().map(|h| h.id).collect::<Vec<_>>());
+    let (_, all) = index.match_text(&MatchRequest { scope: MatchScope::All, ..request.clone() }).expect("all");
+    assert!(all.iter().any(|h| h.id % 2 == 1), "the corpus has odd matches too");
+    // Another filter takes the exact query; the pool still holds.
+    let county = Filters { county: Some("610902".into()), ..Filters::default() };
+    let (_, exact) = index.match_text(&MatchRequest { filters: county, ..request }).expect("exact");
+    assert_eq!(exact.iter().map(|h| h.id).collect::<Vec<_>>(), hits.iter().map(|h| h.id).collect::<Vec<_>>());
+    let search = SearchRequest {
+        query: "杀青 OR 揉捻".into(),
+        filters: Filters { pool_only: true, ..Filters::default() },
+        limit: 10,
+        ..SearchRequest::default()
+    };
+    let found = index.search(&search).expect("search");
+    let mut pooled: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
+    pooled.sort();
+    assert_eq!(pooled, vec![2, 6]);
 }
 
 #[test]

@@ -157,6 +157,7 @@ fn document(source: &SearchSource, chains: &[IndustryChain]) -> Result<PatentDoc
         patent_type: source.patent_type.clone(),
         legal_status: source.legal_status.clone(),
         in_force: source.in_force,
+        in_pool: source.in_pool,
         owner_org_id: source.owner_org_id,
         county: source.county_code.clone(),
         filing_year: source.filing_year,

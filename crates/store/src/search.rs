@@ -31,6 +31,8 @@ pub struct SearchSource {
     pub legal_status: String,
     /// In force.
     pub in_force: bool,
+    /// Listed in the transferable pool (可转化专利资源库), as `PoolStore` lists it.
+    pub in_pool: bool,
     /// Owner organisation.
     pub owner_org_id: Option<i64>,
     /// Owner's county code.
@@ -68,7 +70,15 @@ pub trait SearchStore {
     async fn profile_fingerprint(&mut self) -> Result<String>;
 }
 
+/// The pool's listing rule (`revitalisation::pool`): a record in the transferable pool, the patent in force, its
+/// ownership not passed on by an effective assignment or equity contribution. Record states and deals reach the
+/// outbox through migration 0005's triggers, so the flag follows them.
 const SOURCE_COLUMNS: &str = "SELECT p.id, p.application_no, p.patent_type, p.legal_status, p.in_force, \
+     (p.in_force = 1 \
+      AND EXISTS (SELECT 1 FROM inventory_records r WHERE r.patent_id = p.id AND r.state = 'transferable_pool') \
+      AND NOT EXISTS (SELECT 1 FROM deal_patents dp JOIN deals d ON d.id = dp.deal_id \
+          WHERE dp.patent_id = p.id AND d.status = 'effective' AND d.kind IN ('assignment', 'equity_contribution'))) \
+     AS in_pool, \
      p.owner_org_id, o.county_code, p.filing_year, p.filing_date, p.record \
      FROM patents p LEFT JOIN orgs o ON o.id = p.owner_org_id";
 
@@ -79,6 +89,7 @@ fn source_from_row(row: &SqliteRow) -> Result<SearchSource> {
         patent_type: row.try_get("patent_type")?,
         legal_status: row.try_get("legal_status")?,
         in_force: row.try_get::<i64, _>("in_force")? == 1,
+        in_pool: row.try_get::<i64, _>("in_pool")? == 1,
         owner_org_id: row.try_get("owner_org_id")?,
         county_code: row.try_get("county_code")?,
         filing_year: row.try_get::<Option<i64>, _>("filing_year")?.and_then(|y| i32::try_from(y).ok()),

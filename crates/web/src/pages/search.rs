@@ -96,6 +96,9 @@ pub struct SearchQuery {
     /// "1": in force or pending only.
     #[serde(default)]
     active: String,
+    /// "1": the transferable pool only.
+    #[serde(default)]
+    pool: String,
     #[serde(default)]
     ipc: String,
     #[serde(default)]
@@ -128,6 +131,7 @@ impl SearchQuery {
                 patent_type: non_empty(&self.patent_type),
                 legal_status: non_empty(&self.status),
                 active_only: self.active == "1",
+                pool_only: self.pool == "1",
                 ipc: non_empty(&self.ipc),
                 county: non_empty(&self.county),
                 chain: non_empty(&self.chain),
@@ -151,6 +155,7 @@ impl SearchQuery {
             ("type", self.patent_type.clone()),
             ("status", self.status.clone()),
             ("active", self.active.clone()),
+            ("pool", self.pool.clone()),
             ("ipc", self.ipc.clone()),
             ("county", self.county.clone()),
             ("chain", self.chain.clone()),
@@ -351,7 +356,11 @@ pub async fn need(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NeedQ
             ipc: q.ipc.split([',', '，', ';', '；', ' ']).filter(|s| !s.trim().is_empty()).map(str::to_owned).collect(),
             chain: non_empty(&q.chain),
         };
-        let scope = if q.scope == "all" { MatchScope::All } else { MatchScope::Active };
+        let scope = match q.scope.as_str() {
+            "all" => MatchScope::All,
+            "pool" => MatchScope::Pool,
+            _ => MatchScope::Active,
+        };
         match state.app.match_need(&ctx.actor, &need, scope, Vec::new(), 20).await {
             Ok(r) => Some(r),
             Err(ipbridge_service::ServiceError::Invalid(fields)) => {
