@@ -20,11 +20,11 @@ use ipbridge_domain::revitalisation::{
 };
 use ipbridge_domain::{CreditCode, Money};
 use ipbridge_store::{
-    ChainSelector, Conflict, Db, DealFilter, DealStore, EnterpriseProfile, FacultyScope, FeedbackFilter, InquiryFilter,
-    InquiryStore, InventoryFilter, InventorySort, InventoryStore, MatchStore, NewCampaign, NewDeal, NewFollowUpProject,
-    NewInquiry, NewInventoryRecord, NewMatch, NewPoolFeedback, NewUser, OrgStore, PatentStore, PatentWrite, PoolFilter,
-    PoolStore, ProfileStore, RecordedBy, RoadshowFilter, RoadshowStore, SearchStore, StoreError, Tx, UnrecordedFilter,
-    UserStore,
+    ChainSelector, Conflict, ConvertedFilter, Db, DealFilter, DealStore, EnterpriseProfile, FacultyScope,
+    FeedbackFilter, InquiryFilter, InquiryStore, InventoryFilter, InventorySort, InventoryStore, MatchStore,
+    NewCampaign, NewDeal, NewFollowUpProject, NewInquiry, NewInventoryRecord, NewMatch, NewPoolFeedback, NewUser,
+    OrgStore, PatentStore, PatentWrite, PoolFilter, PoolStore, ProfileStore, RecordedBy, RoadshowFilter, RoadshowStore,
+    SearchStore, StoreError, Tx, UnrecordedFilter, UserStore,
 };
 use serde_json::json;
 
@@ -479,6 +479,70 @@ async fn coverage_is_computed_from_the_data_per_institution_faculty_and_city() {
     assert_eq!(tx.coverage_by_institution(Some(c.u1)).await.unwrap()[0].counts, counts([7, 2, 2, 1, 1, 1, 0, 0], 0));
     tx.commit().await.unwrap();
     assert!(t.db.integrity_problems().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn converted_patents_list_each_patent_with_its_latest_conversion() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let now = t0();
+    let c = build(&mut tx, now).await;
+    // An enterprise's own patent dealt by the enterprise is no institution's conversion.
+    insert_deal(&mut tx, &deal(DealKind::Assignment, c.e1, &[c.e_pat], 10_000, c.e2), now).await;
+
+    let ids_of = |v: &[ipbridge_store::ConvertedPatent]| v.iter().map(|x| x.patent_id).collect::<Vec<_>>();
+    let all = tx.converted_patents(&ConvertedFilter::default()).await.unwrap();
+    // p6 was approved as implemented today; p5 and q3 were signed on 1 June 2025 (the later deal first). The
+    // cancelled assignment of p8 converts nothing.
+    assert_eq!(ids_of(&all), [c.p[5], c.q[2], c.p[4]]);
+    assert_eq!(tx.count_converted_patents(&ConvertedFilter::default()).await.unwrap(), 3);
+    let implemented = &all[0];
+    assert_eq!((implemented.org_id, implemented.deal.as_ref(), implemented.deals), (c.u1, None, 0));
+    assert_eq!(implemented.faculty_id, Some(c.fb));
+    // Approved in the record's second step, one second apart; the date is China's (UTC+8).
+    let approved = now + Duration::seconds(2) + Duration::hours(8);
+    assert_eq!(implemented.converted_on, Some(approved.date_naive()));
+    let licence = &all[2];
+    let d5 = licence.deal.as_ref().expect("p5 converts by its licence");
+    assert_eq!((d5.id, d5.kind, d5.license_scope), (c.p5_deal, DealKind::License, Some(LicenseScope::Ordinary)));
+    assert_eq!((d5.counterparties.as_slice(), d5.amount), (&["受让企业".to_owned()][..], yuan(300_000)));
+    assert_eq!((licence.org_name.as_str(), licence.converted_on), ("安康学院", Some(d(2025, 6, 1))));
+    assert_eq!(licence.faculty_id, Some(c.fa), "the linked inventor's faculty");
+    assert_eq!(all[1].deal.as_ref().map(|x| x.kind), Some(DealKind::Assignment));
+
+    // Narrowed to an institution, a faculty, a page.
+    let filter = |org, faculty, limit, offset| ConvertedFilter { org, faculty, limit, offset };
+    let u1 = tx.converted_patents(&filter(Some(c.u1), FacultyScope::Any, 0, 0)).await.unwrap();
+    assert_eq!(ids_of(&u1), [c.p[5], c.p[4]]);
+    let fa = tx.converted_patents(&filter(Some(c.u1), FacultyScope::Only(c.fa), 0, 0)).await.unwrap();
+    assert_eq!(ids_of(&fa), [c.p[4]]);
+    assert!(tx.converted_patents(&filter(Some(c.u1), FacultyScope::Unassigned, 0, 0)).await.unwrap().is_empty());
+    assert_eq!(ids_of(&tx.converted_patents(&filter(None, FacultyScope::Any, 1, 1)).await.unwrap()), [c.q[2]]);
+    assert_eq!(tx.count_converted_patents(&filter(Some(c.u2), FacultyScope::Any, 0, 0)).await.unwrap(), 1);
+
+    // A later deal on p5 is the one shown; the count says there are two.
+    let mut later = deal(DealKind::EquityContribution, c.u1, &[c.p[4]], 500_000, c.e2);
+    later.signed_on = d(2025, 9, 1);
+    later.parties[0].name = "安康富硒科技有限公司".into();
+    let later_id = insert_deal(&mut tx, &later.check().unwrap(), now).await;
+    let u1 = tx.converted_patents(&filter(Some(c.u1), FacultyScope::Any, 0, 0)).await.unwrap();
+    let p5 = u1.iter().find(|x| x.patent_id == c.p[4]).unwrap();
+    let shown = p5.deal.as_ref().unwrap();
+    assert_eq!((shown.id, shown.kind, p5.deals), (later_id, DealKind::EquityContribution, 2));
+    assert_eq!(shown.counterparties, ["安康富硒科技有限公司"]);
+
+    // Cancelled, both deals stop converting p5: it leaves the list and returns to the scope.
+    tx.cancel_deal(later_id, "录入错误", now).await.unwrap();
+    tx.cancel_deal(c.p5_deal, "合同解除", now).await.unwrap();
+    let u1 = tx.converted_patents(&filter(Some(c.u1), FacultyScope::Any, 0, 0)).await.unwrap();
+    assert_eq!(ids_of(&u1), [c.p[5]]);
+    assert_eq!(tx.count_converted_patents(&filter(Some(c.u1), FacultyScope::Any, 0, 0)).await.unwrap(), 1);
+    assert_eq!(
+        tx.coverage_by_institution(Some(c.u1)).await.unwrap()[0].counts.converted,
+        1,
+        "the list and the figure agree"
+    );
+    tx.commit().await.unwrap();
 }
 
 #[tokio::test]

@@ -218,6 +218,7 @@ pub fn declared_routes() -> Routes {
         )
         .get("/coverage", Access::Permission(ViewCoverage), pages::coverage::page)
         .get("/coverage/export", Access::Permission(ViewCoverage), pages::coverage::export)
+        .get("/coverage/converted/export", Access::Permission(ViewCoverage), pages::coverage::converted_export)
         .get("/coverage/unrecorded", Access::AnyPermission(UNRECORDED_READERS), pages::coverage::unrecorded)
         .get(
             "/coverage/unrecorded/export",

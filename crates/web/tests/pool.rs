@@ -259,6 +259,8 @@ fn urlencoding(s: &str) -> String {
 #[tokio::test]
 async fn an_enterprise_declares_interest_gives_feedback_and_asks() {
     let t = TestApp::new().await;
+    // The demo city has feedback of its own: the count is compared with what was there before.
+    let before_pool_feedback = t.audit_count(Action::PoolFeedback).await;
     let (patent, title) = t.pooled[0].clone();
     let mut c = t.client();
     c.login("enterprise_user").await;
@@ -309,7 +311,7 @@ async fn an_enterprise_declares_interest_gives_feedback_and_asks() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let after = c.get(&format!("/pool/{patent}")).await;
     assert!(after.body.contains("贵企业最近一次反馈"));
-    assert_eq!(t.audit_count(Action::PoolFeedback).await, 1);
+    assert_eq!(t.audit_count(Action::PoolFeedback).await, before_pool_feedback + 1);
 
     // A question goes to the holder with its due date.
     let empty = c.post(&format!("/pool/{patent}/ask"), &[("question", " ")]).await;
@@ -342,6 +344,8 @@ async fn an_enterprise_declares_interest_gives_feedback_and_asks() {
 #[tokio::test]
 async fn the_bureau_pushes_a_campaign_and_follows_overdue_inquiries() {
     let t = TestApp::new().await;
+    // The demo city has a campaign of its own: the count is compared with what was there before.
+    let before_campaign_create = t.audit_count(Action::CampaignCreate).await;
     let (patent, title) = t.pooled[0].clone();
     let enterprise = t.app.account_by_name("enterprise_user").await.unwrap();
     let mut c = t.client();
@@ -352,6 +356,22 @@ async fn the_bureau_pushes_a_campaign_and_follows_overdue_inquiries() {
     let form = c.get(&format!("/campaigns/new?patent={patent}&selection=manual")).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("第二步") && form.body.contains(enterprise.org_name.as_str()));
+    // Ticked to begin with: by hand nothing; by matching the three best candidates, the rest left to choose.
+    let ticked = |body: &str| {
+        let choices = extract(body, "class=\"checks enterprise-choices\"", "</fieldset>").unwrap_or_default();
+        (choices.matches("name=\"enterprise\"").count(), choices.matches(" checked>").count())
+    };
+    assert_eq!(ticked(&form.body).1, 0);
+    let matched = c.get(&format!("/campaigns/new?patent={patent}&selection=matching")).await;
+    assert_eq!(matched.status, StatusCode::OK);
+    let (offered, checked) = ticked(&matched.body);
+    assert!(offered > 0, "no matcher candidates");
+    assert_eq!(
+        checked,
+        offered.min(3),
+        "{offered} offered: {}",
+        extract(&matched.body, "class=\"checks enterprise-choices\"", "</fieldset>").unwrap_or_default()
+    );
     let ent = enterprise.org_id.get().to_string();
     let pid = patent.get().to_string();
     let missing = c.post("/campaigns", &[("selection", "manual"), ("patent", &pid), ("enterprise", &ent)]).await;
@@ -367,7 +387,7 @@ async fn the_bureau_pushes_a_campaign_and_follows_overdue_inquiries() {
     let detail = c.get(&created.location.unwrap()).await;
     assert!(detail.body.contains("十月富硒推送") && detail.body.contains(enterprise.org_name.as_str()));
     assert!(detail.body.contains(title.as_str()) && detail.body.contains("未查看"));
-    assert_eq!(t.audit_count(Action::CampaignCreate).await, 1);
+    assert_eq!(t.audit_count(Action::CampaignCreate).await, before_campaign_create + 1);
     let list = c.get("/campaigns").await;
     assert!(list.body.contains("十月富硒推送") && list.body.contains("人工选择"));
 

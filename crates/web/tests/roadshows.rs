@@ -153,6 +153,9 @@ fn id_from(location: &Option<String>, prefix: &str) -> String {
 #[tokio::test]
 async fn a_roadshow_from_planning_to_a_follow_up_and_a_deal_over_http() {
     let t = TestApp::new().await;
+    // The demo city has audit records of its own: counts are compared with what was there before.
+    let before_roadshow_register = t.audit_count(Action::RoadshowRegister).await;
+    let before_deal_cancel = t.audit_count(Action::DealCancel).await;
     let mut officer = t.logged_in("bureau_officer").await;
     let mut ent = t.logged_in("enterprise_user").await;
     let mut inst = t.logged_in("institution_admin").await;
@@ -191,7 +194,7 @@ async fn a_roadshow_from_planning_to_a_follow_up_and_a_deal_over_http() {
     assert!(shown.body.contains("本企业报名") && !shown.body.contains("导出报名表"));
     let again = ent.post(&format!("{path}/register"), &form).await;
     assert!(again.body.contains("本企业已报名该路演") || again.status == StatusCode::CONFLICT, "{}", again.status);
-    assert_eq!(t.audit_count(Action::RoadshowRegister).await, 1);
+    assert_eq!(t.audit_count(Action::RoadshowRegister).await, before_roadshow_register + 1);
     // Institutions cannot register; enterprises cannot change roadshows.
     assert_eq!(inst.post(&format!("{path}/register"), &form).await.status, StatusCode::FORBIDDEN);
     assert_eq!(ent.post(&format!("{path}/status"), &[("to", "held")]).await.status, StatusCode::FORBIDDEN);
@@ -277,6 +280,34 @@ async fn a_roadshow_from_planning_to_a_follow_up_and_a_deal_over_http() {
     let closed = inst.get(&ppath).await;
     assert!(closed.body.contains("已成交") && closed.body.contains(&format!("/deals/{deal}")));
 
+    // The coverage page lists the patent as converted, with the deal's kind, counterparty and amount as the deal
+    // pages write them; the institution's card counts it, and the list exports.
+    let coverage = inst.get("/coverage").await;
+    assert_eq!(coverage.status, StatusCode::OK);
+    let converted = extract(&coverage.body, "<section class=\"card\" id=\"converted\">", "</section>")
+        .expect("the coverage page has the converted list");
+    let ent_name = t.app.account_by_name("enterprise_user").await.unwrap().org_name;
+    let row = converted
+        .split("<tr>")
+        .find(|r| r.contains(&application_no))
+        .unwrap_or_else(|| panic!("the patent is not listed: {converted}"));
+    let expected = [
+        format!("/patents/{patent}"),
+        format!("href=\"/deals/{deal}\""),
+        "许可（普通许可）".into(),
+        ent_name,
+        "30万元".into(),
+    ];
+    for text in &expected {
+        assert!(row.contains(text.as_str()), "{text} not in {row}");
+    }
+    assert!(coverage.body.contains("<strong>已转化</strong>") && coverage.body.contains("<strong>交易数</strong>"));
+    let xlsx = inst.get("/coverage/converted/export").await;
+    assert!(xlsx.content_type.contains("spreadsheetml"), "{}", xlsx.content_type);
+    let table = ipbridge_ingest::read_table("已转化.xlsx", &xlsx.bytes, None).unwrap();
+    assert!(table.rows.iter().any(|r| r.cells.contains(&application_no)), "the export lacks the patent");
+    assert_eq!(ent.get("/coverage/converted/export").await.status, StatusCode::FORBIDDEN);
+
     // The enterprise sees the deal it is party to, read only; it cannot record one.
     let list = ent.get("/deals").await;
     assert!(list.body.contains(&format!("/deals/{deal}")) && !list.body.contains("登记交易"));
@@ -310,7 +341,8 @@ async fn a_roadshow_from_planning_to_a_follow_up_and_a_deal_over_http() {
     // The export is a real workbook; cancelling needs a reason.
     let xlsx = officer.get("/deals/export").await;
     let table = ipbridge_ingest::read_table("交易.xlsx", &xlsx.bytes, None).unwrap();
-    assert_eq!(table.rows.len(), 1);
+    // The demo city has a deal of its own; this one is among the rows.
+    assert!(table.rows.iter().any(|r| r.cell(0) == deal), "{:?}", table.rows);
     officer.get(&format!("/deals/{deal}")).await;
     let no_reason = officer.post(&format!("/deals/{deal}/cancel"), &[("reason", "")]).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -318,7 +350,11 @@ async fn a_roadshow_from_planning_to_a_follow_up_and_a_deal_over_http() {
     let cancelled = officer.post(&format!("/deals/{deal}/cancel"), &[("reason", "录入错误")]).await;
     assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
     assert!(officer.get(&format!("/deals/{deal}")).await.body.contains("已撤销"));
-    assert_eq!(t.audit_count(Action::DealCancel).await, 1);
+    assert_eq!(t.audit_count(Action::DealCancel).await, before_deal_cancel + 1);
+    // Cancelled, the deal no longer converts the patent: the institution's list drops it.
+    let coverage = officer.get(&format!("/coverage?org={inst_org}")).await;
+    let converted = extract(&coverage.body, "<section class=\"card\" id=\"converted\">", "</section>").unwrap();
+    assert!(!converted.contains(&application_no), "{converted}");
 }
 
 #[tokio::test]

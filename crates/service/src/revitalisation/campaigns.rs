@@ -30,6 +30,10 @@ pub const CAMPAIGN_NOTE_MAX_CHARS: usize = 500;
 /// How many matcher candidates are offered per patent.
 pub const MATCH_CANDIDATES: usize = 20;
 
+/// How many of the best matcher candidates the form ticks to begin with, as a patent's enterprise page
+/// (`/patents/{id}/enterprises`) does: the officer confirms the obvious choice and adds others by hand.
+pub const PRESELECTED_CANDIDATES: usize = 3;
+
 /// A campaign to create.
 #[derive(Debug, Clone)]
 pub struct CampaignForm {

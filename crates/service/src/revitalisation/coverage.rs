@@ -6,19 +6,26 @@
 //! - an institution admin: the own institution and its faculties;
 //! - a faculty reviewer: the own faculty;
 //! - the unrecorded list also serves inventors and admins as their "to fill in" list (their linked or
-//!   institution's patents).
+//!   institution's patents);
+//! - the converted list (已转化专利) follows the figures: the city or the chosen institution for the bureau, the
+//!   own institution, the own faculty.
 
 use chrono::NaiveDate;
 use ipbridge_domain::Permission;
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::ids::OrgId;
+use ipbridge_domain::org::OrgKind;
 use ipbridge_domain::revitalisation::CoverageCounts;
 use ipbridge_ingest::{Cell, Table};
 use ipbridge_store::{
-    FacultyCoverage, FacultyScope, InstitutionCoverage, InventoryStore, OrgStore, UnrecordedFilter, UnrecordedPatent,
+    ConvertedFilter, FacultyCoverage, FacultyScope, InstitutionCoverage, InventoryStore, OrgStore, UnrecordedFilter,
+    UnrecordedPatent,
 };
+/// The stored shapes of the converted list.
+pub use ipbridge_store::{ConvertedPatent, ConvertingDeal};
 use serde_json::json;
 
+use super::deals::{DealScope, deal_scope, yuan_text};
 use super::inventory::Standing;
 use crate::auth::china_time;
 use crate::exports::LIST_EXPORT_LIMIT;
@@ -61,6 +68,52 @@ pub struct UnrecordedQuery {
     pub limit: u32,
     /// Rows to skip.
     pub offset: u32,
+}
+
+/// A page of converted patents (已转化专利), latest conversion first.
+#[derive(Debug, Clone)]
+pub struct ConvertedPage {
+    /// The patents.
+    pub patents: Vec<ConvertedPatent>,
+    /// Total matching.
+    pub total: u64,
+    /// Which deals the account may open (none: no deal page at all).
+    deals: Option<DealScope>,
+}
+
+impl ConvertedPage {
+    /// Whether the account may open the deal that converted `p` (`/deals/{id}`): the deal pages' own rule,
+    /// so a link never leads to "not found".
+    pub fn may_open_deal(&self, p: &ConvertedPatent) -> bool {
+        match (self.deals, &p.deal) {
+            (Some(DealScope::All), Some(_)) => true,
+            // The list's deal is one whose holder is the institution the conversion counts for.
+            (Some(DealScope::Holder(o)), Some(_)) => o == p.org_id,
+            _ => false,
+        }
+    }
+}
+
+/// How a patent was converted, as the deal pages name a deal's kind: 转让, 许可（普通许可）, 作价入股, 自行实施;
+/// or 已实施（盘点记录） for an approved record saying it is already implemented.
+pub fn conversion_label(p: &ConvertedPatent) -> String {
+    match &p.deal {
+        Some(d) => match d.license_scope {
+            Some(s) => format!("{}（{}）", d.kind.label(), s.label()),
+            None => d.kind.label().to_owned(),
+        },
+        None => "已实施（盘点记录）".to_owned(),
+    }
+}
+
+/// The conversion's date: the deal's signing date, or for an implemented record the day the institution
+/// approved it, said so ("2025-10-09（审核通过）").
+pub fn converted_on_text(p: &ConvertedPatent) -> String {
+    match (p.converted_on, &p.deal) {
+        (Some(d), Some(_)) => d.to_string(),
+        (Some(d), None) => format!("{d}（审核通过）"),
+        (None, _) => String::new(),
+    }
 }
 
 /// The coverage headers shared by the page's table and the export.
@@ -154,6 +207,74 @@ impl App {
         Ok(UnrecordedPage { patents, total })
     }
 
+    /// Converted institution patents (已转化专利), latest conversion first, narrowed as [`App::coverage`]
+    /// narrows the figures: the city or the institution the bureau chose, the own institution, the own faculty.
+    pub async fn converted_patents(
+        &self,
+        actor: &Actor,
+        org: Option<OrgId>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<ConvertedPage> {
+        if !actor.is_cli() {
+            actor.require(Permission::ViewCoverage)?;
+        }
+        let st = Standing::of(actor)?;
+        let mut tx = self.db.read().await?;
+        let (org, faculty) = if st.sees_all {
+            if let Some(o) = org
+                && tx.org(o).await?.is_none_or(|x| x.kind != OrgKind::Institution)
+            {
+                return Err(ServiceError::NotFound);
+            }
+            (org, FacultyScope::Any)
+        } else if let Some(own) = st.admin_of {
+            (Some(own), FacultyScope::Any)
+        } else if let Some((own, f)) = st.reviewer_of {
+            (Some(own), FacultyScope::Only(f))
+        } else {
+            return Err(ServiceError::Forbidden);
+        };
+        let filter = ConvertedFilter { org, faculty, limit, offset };
+        let patents = tx.converted_patents(&filter).await?;
+        let total = tx.count_converted_patents(&filter).await?;
+        Ok(ConvertedPage { patents, total, deals: deal_scope(actor) })
+    }
+
+    /// The converted list as the account sees it, as xlsx (audited).
+    pub async fn export_converted(&self, actor: &Actor, org: Option<OrgId>) -> Result<Vec<u8>> {
+        let page = self.converted_patents(actor, org, LIST_EXPORT_LIMIT, 0).await?;
+        let mut t = Table::new(
+            "已转化专利",
+            &["申请号", "专利名称", "单位", "所属院系", "转化方式", "交易编号", "相对方", "金额（元）", "签订日期"],
+        );
+        for p in &page.patents {
+            let d = p.deal.as_ref();
+            t.push(vec![
+                Cell::from(p.application_no.as_str()),
+                Cell::from(p.title.as_str()),
+                Cell::from(p.org_name.as_str()),
+                Cell::from(p.faculty_name.as_deref().unwrap_or("未分院系")),
+                Cell::from(conversion_label(p)),
+                Cell::from(d.map(|d| d.id.get())),
+                Cell::from(d.map(|d| d.counterparties.join("、"))),
+                // As the deal export writes amounts: plain yuan.
+                Cell::from(d.map(|d| yuan_text(d.amount))),
+                Cell::from(converted_on_text(p)),
+            ]);
+        }
+        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.record(actor.audit(
+            Action::ListExport,
+            "converted_patents",
+            org.map(|o| o.to_string()).unwrap_or_default(),
+            Outcome::Success,
+            json!({"rows": t.rows.len()}),
+        ))
+        .await?;
+        Ok(bytes)
+    }
+
     /// The coverage table as the account sees it, as xlsx (audited): the city and every institution for the
     /// bureau, then the chosen institution's faculties.
     pub async fn export_coverage(&self, actor: &Actor, org: Option<OrgId>) -> Result<Vec<u8>> {
@@ -223,5 +344,46 @@ impl App {
         ))
         .await?;
         Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use ipbridge_domain::Money;
+    use ipbridge_domain::ids::{DealId, OrgId, PatentId};
+    use ipbridge_domain::revitalisation::{DealKind, LicenseScope};
+
+    use super::*;
+
+    #[test]
+    fn conversions_are_named_as_the_deal_pages_name_them() {
+        let on = NaiveDate::from_ymd_opt(2025, 10, 9);
+        let mut p = ConvertedPatent {
+            patent_id: PatentId::new(1),
+            application_no: "CN202310000001.X".into(),
+            title: "一种富硒茶".into(),
+            org_id: OrgId::new(2),
+            org_name: "安康学院".into(),
+            faculty_id: None,
+            faculty_name: None,
+            deal: None,
+            deals: 0,
+            converted_on: on,
+        };
+        assert_eq!(
+            (conversion_label(&p), converted_on_text(&p)),
+            ("已实施（盘点记录）".into(), "2025-10-09（审核通过）".into())
+        );
+        p.deal = Some(ConvertingDeal {
+            id: DealId::new(3),
+            kind: DealKind::License,
+            license_scope: Some(LicenseScope::Ordinary),
+            counterparties: vec!["安康硒源茶业有限公司".into()],
+            amount: Money::from_fen(38_000_000),
+        });
+        assert_eq!((conversion_label(&p), converted_on_text(&p)), ("许可（普通许可）".into(), "2025-10-09".into()));
+        p.deal = p.deal.map(|d| ConvertingDeal { kind: DealKind::EquityContribution, license_scope: None, ..d });
+        assert_eq!(conversion_label(&p), "作价入股");
     }
 }

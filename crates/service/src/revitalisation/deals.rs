@@ -185,7 +185,7 @@ pub struct DealPage {
 
 /// Which deals an account sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DealScope {
+pub(crate) enum DealScope {
     /// Every deal.
     All,
     /// The institution's own (as the holder).
@@ -194,7 +194,7 @@ enum DealScope {
     Party(OrgId),
 }
 
-fn deal_scope(actor: &Actor) -> Option<DealScope> {
+pub(crate) fn deal_scope(actor: &Actor) -> Option<DealScope> {
     if actor.is_cli() {
         return Some(DealScope::All);
     }

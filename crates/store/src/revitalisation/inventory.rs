@@ -4,11 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ipbridge_domain::Money;
 use ipbridge_domain::demand::ContactPhone;
-use ipbridge_domain::ids::{FacultyId, InventoryRecordId, OrgId, PatentId, UserId};
+use ipbridge_domain::ids::{DealId, FacultyId, InventoryRecordId, OrgId, PatentId, UserId};
 use ipbridge_domain::patent::PatentType;
 use ipbridge_domain::revitalisation::{
-    CoverageCounts, InventoryContact, InventoryContent, InventorySource, PatentBrief, PriceRange, ProspectLevel,
-    ReviewAction, ReviewEvent, ReviewState, Transition, Trl,
+    CoverageCounts, DealKind, InventoryContact, InventoryContent, InventorySource, LicenseScope, PatentBrief,
+    PriceRange, ProspectLevel, ReviewAction, ReviewEvent, ReviewState, Transition, Trl,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -26,6 +26,14 @@ const UNRECORDED: &str = concat!(
 );
 const UNRECORDED_COUNT: &str =
     concat!("SELECT count(*) FROM (", include_str!("scope.sql"), include_str!("unrecorded.sql"), ")");
+const CONVERTED: &str = concat!(
+    include_str!("scope.sql"),
+    include_str!("converted.sql"),
+    " ORDER BY x.converted_on DESC, x.deal_id DESC, p.application_no LIMIT CASE WHEN ?4 > 0 THEN ?4 ELSE -1 END \
+     OFFSET ?5"
+);
+const CONVERTED_COUNT: &str =
+    concat!("SELECT count(*) FROM (", include_str!("scope.sql"), include_str!("converted.sql"), ")");
 const PATENT_SCOPE: &str = concat!(
     include_str!("scope.sql"),
     "SELECT p.id, p.owner_org_id, o.kind = 'institution' AS institution, p.in_force, \
@@ -240,6 +248,59 @@ pub struct UnrecordedPatent {
     pub state: Option<ReviewState>,
 }
 
+/// Which converted patents a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertedFilter {
+    /// Only those converted for this institution.
+    pub org: Option<OrgId>,
+    /// Only this faculty's (or no faculty's).
+    pub faculty: FacultyScope,
+    /// Page size; 0 means no limit.
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
+/// The deal that converted a patent (its latest effective one for the institution).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertingDeal {
+    /// The deal.
+    pub id: DealId,
+    /// Its kind.
+    pub kind: DealKind,
+    /// A licence's scope.
+    pub license_scope: Option<LicenseScope>,
+    /// The counterparties' names, in contract order.
+    pub counterparties: Vec<String>,
+    /// The fixed amount.
+    pub amount: Money,
+}
+
+/// A converted institution patent (已转化专利) with its latest conversion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertedPatent {
+    /// The patent.
+    pub patent_id: PatentId,
+    /// Its application number.
+    pub application_no: String,
+    /// Its title.
+    pub title: String,
+    /// The institution the conversion counts for.
+    pub org_id: OrgId,
+    /// Its name.
+    pub org_name: String,
+    /// The faculty it is attributed to.
+    pub faculty_id: Option<FacultyId>,
+    /// Its name.
+    pub faculty_name: Option<String>,
+    /// The deal; none when the approved inventory record says the patent is already implemented.
+    pub deal: Option<ConvertingDeal>,
+    /// Effective deals of the patent for the institution (more than one: the latest is shown).
+    pub deals: u64,
+    /// The deal's signing date, or the day (China) the institution approved the implemented record.
+    pub converted_on: Option<NaiveDate>,
+}
+
 /// Inventory records, inventor links, scope and coverage.
 pub trait InventoryStore {
     /// Inserts a draft record ([`Conflict::InventoryRecordExists`] when the patent has one). The caller adds
@@ -311,6 +372,10 @@ pub trait InventoryStore {
     async fn unrecorded_patents(&mut self, filter: &UnrecordedFilter) -> Result<Vec<UnrecordedPatent>>;
     /// How many unrecorded patents match (ignoring paging).
     async fn count_unrecorded_patents(&mut self, filter: &UnrecordedFilter) -> Result<u64>;
+    /// A page of converted institution patents (the `converted` of the scope), latest conversion first.
+    async fn converted_patents(&mut self, filter: &ConvertedFilter) -> Result<Vec<ConvertedPatent>>;
+    /// How many converted patents match (ignoring paging).
+    async fn count_converted_patents(&mut self, filter: &ConvertedFilter) -> Result<u64>;
 }
 
 const RECORD_FROM: &str = " FROM inventory_records r JOIN patents p ON p.id = r.patent_id \
@@ -466,6 +531,44 @@ fn unrecorded_binds<'q>(
 ) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments> {
     let (scope, faculty) = f.faculty.binds();
     q.bind(f.org.map(OrgId::get)).bind(scope).bind(faculty).bind(f.inventor_user.map(UserId::get))
+}
+
+fn converted_binds<'q>(
+    q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>,
+    f: &ConvertedFilter,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments> {
+    let (scope, faculty) = f.faculty.binds();
+    q.bind(f.org.map(OrgId::get)).bind(scope).bind(faculty)
+}
+
+fn converted_from_row(r: &SqliteRow) -> Result<ConvertedPatent> {
+    let deal = match r.try_get::<Option<i64>, _>("deal_id")? {
+        None => None,
+        Some(id) => {
+            let kind: String = r.try_get("kind")?;
+            let scope: Option<String> = r.try_get("license_scope")?;
+            let parties: String = r.try_get("counterparties")?;
+            Some(ConvertingDeal {
+                id: DealId::new(id),
+                kind: kind.parse().map_err(|e| corrupt("deals.kind", e))?,
+                license_scope: scope.map(|s| s.parse()).transpose().map_err(|e| corrupt("deals.license_scope", e))?,
+                counterparties: serde_json::from_str(&parties).map_err(|e| corrupt("deal_parties.name", e))?,
+                amount: Money::from_fen(r.try_get("amount_fen")?),
+            })
+        }
+    };
+    Ok(ConvertedPatent {
+        patent_id: PatentId::new(r.try_get("patent_id")?),
+        application_no: r.try_get("application_no")?,
+        title: r.try_get("title")?,
+        org_id: OrgId::new(r.try_get("org_id")?),
+        org_name: r.try_get("org_name")?,
+        faculty_id: r.try_get::<Option<i64>, _>("faculty_id")?.map(FacultyId::new),
+        faculty_name: r.try_get("faculty_name")?,
+        deal,
+        deals: count(r.try_get("deals")?),
+        converted_on: opt_date_from(r.try_get("converted_on")?)?,
+    })
 }
 
 fn content_binds<'q>(
@@ -823,6 +926,17 @@ impl InventoryStore for Tx {
 
     async fn count_unrecorded_patents(&mut self, f: &UnrecordedFilter) -> Result<u64> {
         let n: i64 = unrecorded_binds(sqlx::query(UNRECORDED_COUNT), f).fetch_one(self.conn()).await?.try_get(0)?;
+        Ok(count(n))
+    }
+
+    async fn converted_patents(&mut self, f: &ConvertedFilter) -> Result<Vec<ConvertedPatent>> {
+        let q = converted_binds(sqlx::query(CONVERTED), f).bind(i64::from(f.limit)).bind(i64::from(f.offset));
+        let rows = q.fetch_all(self.conn()).await?;
+        rows.iter().map(converted_from_row).collect()
+    }
+
+    async fn count_converted_patents(&mut self, f: &ConvertedFilter) -> Result<u64> {
+        let n: i64 = converted_binds(sqlx::query(CONVERTED_COUNT), f).fetch_one(self.conn()).await?.try_get(0)?;
         Ok(count(n))
     }
 }

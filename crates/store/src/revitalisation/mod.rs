@@ -27,8 +27,9 @@ use crate::orgs::escape_like;
 pub use deals::{Deal, DealFilter, DealPatent, DealStore, NewDeal};
 pub use inquiries::{Inquiry, InquiryFilter, InquirySort, InquiryStore, NewInquiry, OverdueCount};
 pub use inventory::{
-    FacultyCoverage, InstitutionCoverage, InventorLink, InventoryFilter, InventoryRecord, InventorySort,
-    InventoryStore, NewInventoryRecord, PatentScope, UnrecordedFilter, UnrecordedPatent,
+    ConvertedFilter, ConvertedPatent, ConvertingDeal, FacultyCoverage, InstitutionCoverage, InventorLink,
+    InventoryFilter, InventoryRecord, InventorySort, InventoryStore, NewInventoryRecord, PatentScope, UnrecordedFilter,
+    UnrecordedPatent,
 };
 pub use pool::{
     Campaign, CampaignItem, ChainSelector, FeedbackFilter, NewCampaign, NewPoolFeedback, PoolEntry, PoolFilter,

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use ipbridge_domain::ids::{CampaignId, OrgId, PatentId};
 use ipbridge_domain::revitalisation::CampaignSelection;
 use ipbridge_service::auth::china_time;
-use ipbridge_service::revitalisation::campaigns::{Campaign, CampaignForm, push_viewed};
+use ipbridge_service::revitalisation::campaigns::{Campaign, CampaignForm, PRESELECTED_CANDIDATES, push_viewed};
 use ipbridge_service::revitalisation::pool::PoolQuery;
 use ipbridge_service::{FieldErrors, ServiceError};
 
@@ -190,6 +190,9 @@ async fn new_page(state: &AppState, ctx: &Ctx, d: Draft, errors: FieldErrors) ->
         }
     }
     let selection = d.selection.parse::<CampaignSelection>().ok();
+    // The first time the enterprises are offered (nothing ticked yet, no error to re-show), the form ticks what
+    // the way of choosing suggests: the best matcher candidates, or a chain's enterprises; by hand, nothing.
+    let fresh = d.enterprises.is_empty() && errors.is_empty();
     let chains: Vec<(String, String)> =
         app.chains().await?.into_iter().filter(|c| c.active).map(|c| (c.code, c.name)).collect();
     let candidates = match selection {
@@ -199,6 +202,8 @@ async fn new_page(state: &AppState, ctx: &Ctx, d: Draft, errors: FieldErrors) ->
                 .campaign_candidates(&ctx.actor, &chosen.iter().map(|c| PatentId::new(c.id)).collect::<Vec<_>>())
                 .await?;
             let mut list: Vec<Candidate> = Vec::new();
+            // Each candidate's best match degree over the chosen patents, to find the best ones overall.
+            let mut best: Vec<u8> = Vec::new();
             for (patent, views) in ranked {
                 let patent_title =
                     chosen.iter().find(|c| c.id == patent.get()).map_or(String::new(), |c| c.title.clone());
@@ -210,15 +215,29 @@ async fn new_page(state: &AppState, ctx: &Ctx, d: Draft, errors: FieldErrors) ->
                     if !v.shared_chains.is_empty() {
                         why.push_str(&format!("，同属产业链 {}", v.shared_chains.join("、")));
                     }
-                    match list.iter_mut().find(|c| c.id == v.org_id) {
-                        Some(c) => c.reasons.push(why),
-                        None => list.push(Candidate {
-                            id: v.org_id,
-                            checked: d.enterprises.contains(&v.org_id),
-                            name: v.name,
-                            reasons: vec![why],
-                        }),
+                    match list.iter().position(|c| c.id == v.org_id) {
+                        Some(i) => {
+                            list[i].reasons.push(why);
+                            best[i] = best[i].max(v.relative);
+                        }
+                        None => {
+                            list.push(Candidate {
+                                id: v.org_id,
+                                checked: d.enterprises.contains(&v.org_id),
+                                name: v.name,
+                                reasons: vec![why],
+                            });
+                            best.push(v.relative);
+                        }
                     }
+                }
+            }
+            if fresh {
+                // A stable sort keeps the matcher's order among equal degrees.
+                let mut order: Vec<usize> = (0..list.len()).collect();
+                order.sort_by_key(|&i| std::cmp::Reverse(best[i]));
+                for i in order.into_iter().take(PRESELECTED_CANDIDATES) {
+                    list[i].checked = true;
                 }
             }
             Some(list)
@@ -226,7 +245,6 @@ async fn new_page(state: &AppState, ctx: &Ctx, d: Draft, errors: FieldErrors) ->
         Some(CampaignSelection::Chain) if !d.chain.is_empty() => {
             let members = app.chain_enterprises(&ctx.actor, &d.chain).await?;
             // A chain's enterprises are all chosen until the officer unticks some.
-            let fresh = d.enterprises.is_empty() && errors.is_empty();
             Some(
                 members
                     .into_iter()

@@ -1,13 +1,15 @@
 //! Coverage of the inventory (覆盖情况): the city, institution and faculty figures with horizontal bar charts
-//! drawn as inline SVG on the server (no script, every number also in the table), the unrecorded list, and
-//! their xlsx exports.
+//! drawn as inline SVG on the server (no script, every number also in the table), the latest converted patents,
+//! the unrecorded list, and their xlsx exports.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use ipbridge_domain::Permission;
 use ipbridge_domain::ids::{FacultyId, OrgId, PatentId};
 use ipbridge_domain::revitalisation::CoverageCounts;
-use ipbridge_service::revitalisation::coverage::{CoverageView, UnrecordedQuery};
+use ipbridge_service::revitalisation::coverage::{
+    ConvertedPage, CoverageView, UnrecordedQuery, conversion_label, converted_on_text,
+};
 use ipbridge_service::revitalisation::inventory::FacultyScope;
 use serde::Deserialize;
 
@@ -19,6 +21,8 @@ use crate::error::WebResult;
 
 /// Patents per page of the unrecorded list.
 const PER_PAGE: u32 = 50;
+/// Converted patents the coverage page lists (the latest; the export has them all).
+const CONVERTED_SHOWN: u32 = 50;
 /// The chart's drawing width (the SVG scales to the page through its viewBox).
 const CHART_WIDTH: f64 = 600.0;
 /// Height of one bar's band: its label line and its bar.
@@ -144,6 +148,40 @@ fn figure_row(name: String, href: Option<String>, c: CoverageCounts) -> FigureRo
     }
 }
 
+/// A converted patent as the coverage page lists it.
+struct ConvertedRow {
+    patent_id: PatentId,
+    application_no: String,
+    title: String,
+    org: String,
+    how: String,
+    deal_href: Option<String>,
+    /// "（共 2 笔交易）" when the patent has more deals than the one shown.
+    more_deals: String,
+    counterparties: String,
+    amount: String,
+    on: String,
+}
+
+fn converted_rows(page: &ConvertedPage) -> Vec<ConvertedRow> {
+    page.patents
+        .iter()
+        .map(|p| ConvertedRow {
+            patent_id: p.patent_id,
+            application_no: p.application_no.clone(),
+            title: p.title.clone(),
+            org: p.org_name.clone(),
+            how: conversion_label(p),
+            deal_href: p.deal.as_ref().filter(|_| page.may_open_deal(p)).map(|d| format!("/deals/{}", d.id)),
+            more_deals: if p.deals > 1 { format!("（共 {} 笔交易）", p.deals) } else { String::new() },
+            counterparties: p.deal.as_ref().map(|d| d.counterparties.join("、")).unwrap_or_default(),
+            // The deal pages' wording (38万元), so the two pages say the same amount alike.
+            amount: p.deal.as_ref().map_or_else(|| "—".to_owned(), |d| super::deals::amount_text(d.amount)),
+            on: converted_on_text(p),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "coverage.html")]
 struct CoveragePage {
@@ -160,11 +198,15 @@ struct CoveragePage {
     export_href: String,
     unrecorded_href: String,
     sees_all: bool,
+    converted: Vec<ConvertedRow>,
+    converted_total: u64,
+    converted_export_href: String,
 }
 
 /// The coverage page: the city and every institution (bureau), an institution's faculties, or the own faculty.
 pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CoverageQuery>) -> WebResult {
     let view: CoverageView = state.app.coverage(&ctx.actor, q.org()).await?;
+    let converted = state.app.converted_patents(&ctx.actor, q.org(), CONVERTED_SHOWN, 0).await?;
     let sees_all = ctx.can(Permission::ViewAllInventory);
     let institutions: Vec<FigureRow> = view
         .institutions
@@ -211,6 +253,9 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Cover
         export_href: format!("/coverage/export?{qs}"),
         unrecorded_href: format!("/coverage/unrecorded?{qs}"),
         sees_all,
+        converted: converted_rows(&converted),
+        converted_total: converted.total,
+        converted_export_href: format!("/coverage/converted/export?{qs}"),
     }))
 }
 
@@ -218,6 +263,12 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Cover
 pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CoverageQuery>) -> WebResult {
     let bytes = state.app.export_coverage(&ctx.actor, q.org()).await?;
     Ok(super::xlsx_download(&super::export_name(&state, "盘点覆盖情况"), bytes))
+}
+
+/// The converted patents as the account sees them, as xlsx.
+pub async fn converted_export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CoverageQuery>) -> WebResult {
+    let bytes = state.app.export_converted(&ctx.actor, q.org()).await?;
+    Ok(super::xlsx_download(&super::export_name(&state, "已转化专利"), bytes))
 }
 
 struct UnrecordedRow {

@@ -29,8 +29,9 @@ fn deal_path(id: impl std::fmt::Display) -> String {
     format!("/deals/{id}")
 }
 
-/// An amount as people read it (30万元, 8,500元); zero as 无.
-fn amount_text(m: ipbridge_domain::Money) -> String {
+/// An amount as people read it (30万元, 8,500元); zero as a dash. The coverage page's converted list uses it
+/// too, so both pages write a deal's amount alike.
+pub(crate) fn amount_text(m: ipbridge_domain::Money) -> String {
     if m == ipbridge_domain::Money::ZERO { "—".to_owned() } else { budget_text(Some(m), Some(m)) }
 }
 
