@@ -147,9 +147,11 @@ fn is_xlsx(res: &Res) {
 }
 
 /// The first patent of the 待填报 list: `/patents/{id}/inventory`.
+/// The first patent of the 待填报 list without a record yet (填报, not a draft's 继续填报).
 fn first_todo(body: &str) -> String {
-    let id = extract(body, "class=\"button small\" href=\"/patents/", "/inventory\"").expect("a patent to fill in");
-    format!("/patents/{id}/inventory")
+    let end = body.find("/inventory\">填报</a>").expect("a patent to fill in");
+    let start = body[..end].rfind("href=\"/patents/").expect("its link") + "href=\"/patents/".len();
+    format!("/patents/{}/inventory", &body[start..end])
 }
 
 #[tokio::test]
