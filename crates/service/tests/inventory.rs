@@ -480,6 +480,61 @@ async fn import_accounts_for_every_row() {
 }
 
 #[tokio::test]
+async fn a_blank_faculty_in_an_import_means_what_the_form_preselects() {
+    let w = World::new().await;
+    let inst = w.actor("inst").await;
+    let inventor = w.user_id("inventor").await;
+    for p in [w.p1, w.p2, w.p3] {
+        w.app.link_inventor(&inst, p, inventor, "张三").await.unwrap();
+    }
+    // The form preselects the linked inventor's faculty for a new record …
+    let form_default = w.app.patent_inventory(&inst, w.p3).await.unwrap().scope.faculty_id;
+    assert_eq!(form_default, Some(w.f_food));
+    // … and the admin chose none for p2: the institution reviews it alone.
+    let form = InventoryForm { input: complete(), ..InventoryForm::default() };
+    let p2 = w.app.create_inventory_record(&inst, w.p2, &form, false).await.unwrap();
+    assert_eq!(w.app.patent_inventory(&inst, w.p2).await.unwrap().scope.faculty_id, None);
+
+    let row = |n: String, faculty: &str| -> [String; 15] {
+        [
+            n.as_str(),
+            faculty,
+            "许可",
+            "否",
+            "B",
+            "TRL6",
+            "硒流失",
+            "保留率高",
+            "茶叶",
+            "许可",
+            "20万",
+            "50万",
+            "李老师",
+            "0915-3261234",
+            "",
+        ]
+        .map(|c| c.to_string())
+    };
+    let rows = [row(no(200_002), ""), row(no(200_003), ""), row(no(200_001), "不指定")];
+    let refs: Vec<[&str; 15]> = rows.iter().map(|r| r.each_ref().map(String::as_str)).collect();
+    let report =
+        w.app.import_inventory(&inst, "盘点.xlsx", template_table(&refs), Some(Format::Xlsx), false).await.unwrap();
+    assert_eq!((report.created, report.updated, report.rejected), (2, 1, 0));
+    let mut faculties = Vec::new();
+    for p in [w.p2, w.p3, w.p1] {
+        let id = w.app.patent_inventory(&Actor::cli(), p).await.unwrap().record.unwrap();
+        faculties.push(w.app.inventory_record(&Actor::cli(), id).await.unwrap().record.faculty_id);
+    }
+    // p2: a draft keeps its faculty, none included; p3: a new record takes the form's default; p1: “不指定”.
+    assert_eq!(faculties, [None, Some(w.f_food), None]);
+    assert_eq!(w.app.patent_inventory(&Actor::cli(), w.p2).await.unwrap().record, Some(p2));
+    // Coverage follows the records: p2 and p1 under 未分院系, p3 under its faculty.
+    let v = w.app.coverage(&inst, None).await.unwrap();
+    let in_scope = |f: Option<FacultyId>| v.faculties.iter().find(|r| r.faculty_id == f).unwrap().counts.in_scope;
+    assert_eq!((in_scope(Some(w.f_food)), in_scope(None)), (1, 2));
+}
+
+#[tokio::test]
 async fn exports_and_home_cards() {
     let w = World::new().await;
     let id = w.filed_by_inventor(true).await;
@@ -502,5 +557,15 @@ async fn exports_and_home_cards() {
     assert_eq!(v.faculties.len(), 1);
     assert!(v.city.is_none() && v.institutions.is_empty());
     assert!(matches!(w.app.coverage(&w.actor("ent").await, None).await, Err(ServiceError::Forbidden)));
-    let _ = id;
+
+    // Returned for revision: counted on the cards of those who file it; a draft never submitted is not.
+    w.step("reviewer", id, ReviewAction::ReturnForRevision, "请补充应用领域").await.unwrap();
+    let form = InventoryForm { input: complete(), ..InventoryForm::default() };
+    w.app.create_inventory_record(&w.actor("inst").await, w.p2, &form, false).await.unwrap();
+    let card = w.app.inventory_home(&w.actor("inventor").await).await.unwrap().unwrap();
+    assert_eq!((card.to_fill, card.returned), (Some(1), 1));
+    let card = w.app.inventory_home(&w.actor("inst").await).await.unwrap().unwrap();
+    assert_eq!((card.to_fill, card.returned), (Some(3), 1));
+    let card = w.app.inventory_home(&w.actor("inventor2").await).await.unwrap().unwrap();
+    assert_eq!((card.to_fill, card.returned), (Some(0), 0));
 }

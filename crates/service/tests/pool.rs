@@ -484,6 +484,52 @@ async fn feedback_is_checked_and_moves_the_tier() {
 }
 
 #[tokio::test]
+async fn feedback_is_read_by_the_records_own_people_not_by_every_account_of_the_holder() {
+    let w = World::new().await;
+    // tea: faculty 食品学院, linked to `inventor`; konjac: no faculty, no linked inventor.
+    w.feedback("ent_a", w.tea, "4", "strong", "").await;
+    w.feedback("ent_a", w.konjac, "3", "possible", "").await;
+    let all = FeedbackFilter::default();
+    let patents = |v: Vec<ipbridge_service::revitalisation::pool::StoredFeedback>| {
+        let mut p: Vec<PatentId> = v.into_iter().map(|f| f.patent_id).collect();
+        p.sort();
+        p
+    };
+    let mut both = vec![w.tea, w.konjac];
+    both.sort();
+    for (who, expected) in [
+        ("inst", both.clone()),
+        ("reviewer", vec![w.tea]),
+        ("inventor", vec![w.tea]),
+        ("chem_reviewer", vec![]),
+        ("other_inventor", vec![]),
+        ("other_inst", vec![]),
+        ("officer", both.clone()),
+    ] {
+        let seen = w.app.list_pool_feedback(&w.actor(who).await, &all).await.unwrap();
+        assert_eq!(patents(seen), expected, "{who}");
+    }
+    for (who, sees) in [
+        ("inst", true),
+        ("reviewer", true),
+        ("inventor", true),
+        ("chem_reviewer", false),
+        ("other_inventor", false),
+        ("officer", true),
+    ] {
+        let detail = w.app.pool_detail(&w.actor(who).await, w.tea).await.unwrap();
+        assert_eq!((detail.sees_feedback, detail.feedback.len()), (sees, usize::from(sees)), "{who}");
+    }
+    // The faculty reviewer does not read the feedback on a record reviewed by the institution alone.
+    let konjac = w.app.pool_detail(&w.actor("reviewer").await, w.konjac).await.unwrap();
+    assert!(!konjac.sees_feedback && konjac.feedback.is_empty());
+    // Nor is the feedback told to the others: the notice naming the enterprise goes to its readers personally.
+    let told = async |who: &str| w.unread(who).await.iter().filter(|n| n.0 == NotificationKind::MatchFeedback).count();
+    assert_eq!((told("inst").await, told("reviewer").await, told("inventor").await), (2, 1, 1));
+    assert_eq!((told("chem_reviewer").await, told("other_inventor").await), (0, 0));
+}
+
+#[tokio::test]
 async fn the_due_date_counts_working_days_over_the_national_day() {
     let w = World::new().await;
     // Monday 29 September 2025: 30 September, then 1–8 October off, Saturday 11 October worked.

@@ -595,3 +595,25 @@ async fn a_project_from_a_match_record_is_closed_with_a_reason() {
     );
     assert_eq!(w.audited(Action::FollowUpProjectCreate, Outcome::Success).await, 2);
 }
+
+#[tokio::test]
+async fn follow_up_choices_put_registrations_first_only_for_those_who_see_registrations() {
+    let w = World::new().await;
+    let (officer, leader, inst) = (w.actor("officer").await, w.actor("leader").await, w.actor("inst").await);
+    let id =
+        w.app.create_roadshow(&officer, &roadshow_form(w.today() + Duration::days(5), vec![w.p_pool])).await.unwrap();
+    // ent_b sorts after ent_a by name; registering it alone shows whether the list leads with registrations.
+    w.app.register_roadshow(&w.actor("ent_b").await, id, &registration(vec![])).await.unwrap();
+    let ids = |v: Vec<(OrgId, String)>| v.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+
+    let bureau = ids(w.app.follow_up_enterprise_choices(&officer, id).await.unwrap());
+    assert_eq!(bureau, [w.ent_b, w.ent_a], "the bureau sees the registered enterprise first");
+
+    // An institution admin may follow up but not see who registered: every active enterprise, by name only.
+    assert!(w.app.roadshow(&inst, id).await.unwrap().registrations.is_none());
+    let institution = ids(w.app.follow_up_enterprise_choices(&inst, id).await.unwrap());
+    assert_eq!(institution, [w.ent_a, w.ent_b], "the order must not disclose the registration");
+
+    // The leader sees registrations but may not record follow-ups at all.
+    assert!(matches!(w.app.follow_up_enterprise_choices(&leader, id).await, Err(ServiceError::Forbidden)));
+}

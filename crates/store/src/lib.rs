@@ -53,12 +53,12 @@ pub use profiles::{EnterpriseProfile, EnterpriseProfileInput, ProfileDemand, Pro
 pub use reference::{IpcTitle, ReferenceStore, SeiCategory};
 pub use revitalisation::{
     Campaign, CampaignItem, ChainSelector, ConvertedFilter, ConvertedPatent, ConvertingDeal, Deal, DealFilter,
-    DealPatent, DealStore, FacultyCoverage, FacultyScope, FeedbackFilter, FollowUp, FollowUpProject, Inquiry,
-    InquiryFilter, InquirySort, InquiryStore, InstitutionCoverage, InventorLink, InventoryFilter, InventoryRecord,
-    InventorySort, InventoryStore, NewCampaign, NewDeal, NewFollowUpProject, NewInquiry, NewInventoryRecord,
-    NewPoolFeedback, OverdueCount, PatentScope, PoolEntry, PoolFilter, PoolSort, PoolStore, ProjectFilter, RecordedBy,
-    Registration, Roadshow, RoadshowFilter, RoadshowPatent, RoadshowStore, StoredFeedback, UnrecordedFilter,
-    UnrecordedPatent,
+    DealPatent, DealStore, FacultyCoverage, FacultyScope, FeedbackFilter, FeedbackReader, FollowUp, FollowUpProject,
+    Inquiry, InquiryFilter, InquirySort, InquiryStore, InstitutionCoverage, InventorLink, InventoryFilter,
+    InventoryRecord, InventorySort, InventoryStore, NewCampaign, NewDeal, NewFollowUpProject, NewInquiry,
+    NewInventoryRecord, NewPoolFeedback, OverdueCount, PatentScope, PoolEntry, PoolFilter, PoolSort, PoolStore,
+    ProjectFilter, RecordedBy, Registration, Roadshow, RoadshowFilter, RoadshowPatent, RoadshowStore, StoredFeedback,
+    UnrecordedFilter, UnrecordedPatent,
 };
 pub use search::{OutboxEntry, SearchSource, SearchStore};
 pub use sessions::{Session, SessionStore};

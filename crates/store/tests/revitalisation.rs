@@ -482,6 +482,52 @@ async fn coverage_is_computed_from_the_data_per_institution_faculty_and_city() {
 }
 
 #[tokio::test]
+async fn a_record_names_the_faculty_and_only_an_unrecorded_patent_falls_back_to_its_inventor() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let now = t0();
+    let u = org(&mut tx, OrgKind::Institution, "安康学院").await;
+    let e = org(&mut tx, OrgKind::Enterprise, "安康硒源茶业有限公司").await;
+    let fa = tx.insert_faculty(u, "化学化工学院").await.unwrap();
+    let inv = user(&mut tx, u, Some(fa), "inv", &[Role::Inventor]).await;
+    let g = "granted";
+    let alone = patent(&mut tx, 1, "一种碳酸钡提纯方法", Some(u), g, &["C01B32/05"]).await;
+    let unrecorded = patent(&mut tx, 2, "一种魔芋精粉提纯方法", Some(u), g, &["A23L19/10"]).await;
+    let licensed = patent(&mut tx, 3, "一种绞股蓝提取方法", Some(u), g, &["A61K36/42"]).await;
+    let draft = patent(&mut tx, 4, "一种富硒茶饮料", Some(u), g, &["A23F3/16"]).await;
+    for p in [alone, unrecorded, licensed, draft] {
+        tx.link_inventor(p, inv, "张三", "admin", now).await.unwrap();
+    }
+    // The institution reviews these alone: their records name no faculty although the inventor has one.
+    let steps = [(ReviewAction::Submit, ReviewActor::InstitutionAdmin)];
+    let r = record(&mut tx, alone, u, None, &content("转让", false, "6", "碳酸钡纯度不足"), None, now).await;
+    walk(&mut tx, r, ReviewRoute::InstitutionOnly, &steps, now).await;
+    record(&mut tx, licensed, u, None, &content("许可", false, "5", "皂苷得率低"), None, now).await;
+    record(&mut tx, draft, u, None, &InventoryContent::default(), None, now).await;
+    insert_deal(&mut tx, &deal(DealKind::License, u, &[licensed], 100_000, e), now).await;
+
+    let rows: Vec<(Option<FacultyId>, CoverageCounts)> =
+        tx.coverage_by_faculty(u).await.unwrap().iter().map(|r| (r.faculty_id, r.counts)).collect();
+    assert_eq!(
+        rows,
+        [(Some(fa), counts([1, 0, 0, 0, 0, 0, 0, 0], 0)), (None, counts([2, 1, 1, 0, 0, 0, 1, 1], 100_000)),],
+        "records without a faculty count under 未分院系; only the unrecorded patent goes to the inventor's"
+    );
+    let unrecorded_in = |faculty| UnrecordedFilter { org: Some(u), faculty, inventor_user: None, limit: 0, offset: 0 };
+    let ids = |v: Vec<ipbridge_store::UnrecordedPatent>| v.into_iter().map(|x| x.patent_id).collect::<Vec<_>>();
+    assert_eq!(ids(tx.unrecorded_patents(&unrecorded_in(FacultyScope::Only(fa))).await.unwrap()), [unrecorded]);
+    assert_eq!(ids(tx.unrecorded_patents(&unrecorded_in(FacultyScope::Unassigned)).await.unwrap()), [draft]);
+    assert_eq!(tx.patent_scope(alone).await.unwrap().unwrap().faculty_id, None);
+    assert_eq!(tx.patent_scope(draft).await.unwrap().unwrap().faculty_id, None);
+    assert_eq!(tx.patent_scope(unrecorded).await.unwrap().unwrap().faculty_id, Some(fa));
+    let converted = |faculty| ConvertedFilter { org: Some(u), faculty, limit: 0, offset: 0 };
+    let listed = tx.converted_patents(&converted(FacultyScope::Unassigned)).await.unwrap();
+    assert_eq!(listed.iter().map(|c| c.patent_id).collect::<Vec<_>>(), [licensed]);
+    assert!(tx.converted_patents(&converted(FacultyScope::Only(fa))).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
 async fn converted_patents_list_each_patent_with_its_latest_conversion() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
@@ -595,7 +641,19 @@ async fn the_review_chain_moves_records_and_keeps_their_history() {
     new.contact.name = "王老师".into();
     assert_eq!(stored.content.edit_action(&new), ReviewAction::EditContact);
     let later = now + Duration::minutes(5);
-    tx.update_inventory_record(r1, &new, stored.faculty_id, stored.chain_code.as_deref(), later).await.unwrap();
+    // An edit checked against a state the record has left meanwhile is refused, like a stale step.
+    let err = tx
+        .update_inventory_record(r1, S::Draft, &new, stored.faculty_id, stored.chain_code.as_deref(), later)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(Conflict::StaleState)), "{err:?}");
+    let missing = InventoryRecordId::new(999);
+    let err = tx.update_inventory_record(missing, S::Draft, &new, None, None, later).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert_eq!(tx.inventory_record(r1).await.unwrap().unwrap().content, stored.content, "nothing written");
+    tx.update_inventory_record(r1, S::TransferablePool, &new, stored.faculty_id, stored.chain_code.as_deref(), later)
+        .await
+        .unwrap();
     let keep =
         Transition::check(S::TransferablePool, A::EditContact, ReviewActor::Inventor, ReviewRoute::ThroughFaculty, "")
             .unwrap();
@@ -757,6 +815,10 @@ async fn the_pool_lists_public_fields_with_filters() {
     let page = PoolFilter { limit: 1, offset: 1, ..Default::default() };
     assert_eq!(ids(tx.list_pool(&page).await.unwrap()), [c.p[0]]);
 
+    // The holders the pool's filter offers: those with a listed patent, each once, by name.
+    let holders = vec![(c.u1, "安康学院".to_owned()), (c.u2, "安康市农业科学研究院".to_owned())];
+    assert_eq!(tx.pool_holders().await.unwrap(), holders);
+
     assert!(tx.pool_entry(c.q[2]).await.unwrap().is_none());
     assert!(tx.pool_entry(c.q[0]).await.unwrap().is_none(), "base pool only");
     assert_eq!(tx.pool_entry(c.p[0]).await.unwrap().map(|e| e.record_id), Some(c.rec[0]));
@@ -765,6 +827,10 @@ async fn the_pool_lists_public_fields_with_filters() {
     insert_deal(&mut tx, &deal(DealKind::License, c.u2, &[c.q[3]], 80_000, c.e1), now).await;
     assert!(tx.pool_entry(c.q[3]).await.unwrap().is_some());
     assert!(tx.patent_scope(c.q[3]).await.unwrap().unwrap().converted);
+    // Assigned away, q4 leaves the list and U2, with nothing else listed, leaves the holders (q3 in the
+    // transferable pool state and q1 in the base pool do not keep it there).
+    insert_deal(&mut tx, &deal(DealKind::Assignment, c.u2, &[c.q[3]], 90_000, c.e2), now).await;
+    assert_eq!(tx.pool_holders().await.unwrap(), [(c.u1, "安康学院".to_owned())]);
 
     // Enterprises of a chain, for pushes by chain.
     let profile =

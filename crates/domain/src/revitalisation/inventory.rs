@@ -530,7 +530,9 @@ impl InventoryField {
     pub const fn hint(self) -> &'static str {
         match self {
             InventoryField::ApplicationNo => "必填，如 202310123456.7",
-            InventoryField::Faculty => "本单位院系名称，可空",
+            InventoryField::Faculty => {
+                "本单位院系名称；留空同填报表单的默认（新记录取关联发明人账号的院系，草稿不变）；填“不指定”由单位直接审核"
+            }
             InventoryField::TransferIntent => "转让 / 许可 / 自行实施 / 暂无转化意愿",
             InventoryField::AlreadyImplemented => "是 / 否，空为否",
             InventoryField::ProspectGrade => "等级名称或数字，见政策文件的转化前景等级",

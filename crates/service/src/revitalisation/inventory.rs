@@ -404,6 +404,14 @@ fn find_chain<'a>(chains: &'a [StoredChain], text: &str) -> Option<&'a StoredCha
     chains.iter().find(|c| c.code == t || c.name == t || normalise_name(&c.name) == normalise_name(t))
 }
 
+/// Whether an import's 所属院系 cell names no faculty on purpose (the form's “不指定（由单位直接审核）”).
+fn is_no_faculty(cell: &str) -> bool {
+    matches!(
+        normalise_name(cell).as_str(),
+        "不指定" | "无" | "未分院系" | "不指定（由单位直接审核）" | "不指定(由单位直接审核)"
+    )
+}
+
 /// Resolves the faculty and chain fields of a form against the institution's faculties and the chains.
 /// `before` keeps a chain deactivated since it was chosen.
 fn resolve_refs(
@@ -454,7 +462,12 @@ fn scope_problem(scope: &PatentScope) -> Option<String> {
 
 /// Accounts of `org` holding `role` (and, for reviewers, of `faculty`) that can log in: who a notice
 /// addressed to "the reviewers" reaches.
-async fn accounts_with(tx: &mut Tx, org: OrgId, role: Role, faculty: Option<FacultyId>) -> Result<Vec<User>> {
+pub(crate) async fn accounts_with(
+    tx: &mut Tx,
+    org: OrgId,
+    role: Role,
+    faculty: Option<FacultyId>,
+) -> Result<Vec<User>> {
     let users = tx.list_users(&UserFilter { org_id: Some(org), ..UserFilter::default() }).await?;
     Ok(users
         .into_iter()
@@ -464,7 +477,7 @@ async fn accounts_with(tx: &mut Tx, org: OrgId, role: Role, faculty: Option<Facu
 
 /// Sends one notice to each of `users` personally (a notice to the whole institution would also reach every
 /// inventor), except the acting account.
-async fn notify_users(
+pub(crate) async fn notify_users(
     tx: &mut Tx,
     org: OrgId,
     users: &[UserId],
@@ -647,6 +660,7 @@ impl App {
             faculty,
             states,
             inventor_user,
+            returned_only: false,
             text: q.text.clone().filter(|t| !t.trim().is_empty()),
             sort: if q.view == InventoryView::All {
                 InventorySort::RecentChange
@@ -927,7 +941,8 @@ impl App {
                 return Err(ServiceError::Forbidden);
             }
             let now = self.now();
-            tx.update_inventory_record(id, &content, faculty, chain.as_deref(), now).await?;
+            // Guarded by the state read above: the step was checked against it.
+            tx.update_inventory_record(id, before.state, &content, faculty, chain.as_deref(), now).await?;
             // The edit keeps the state and the last reviewer's comment (the filer still needs it while editing).
             tx.add_review_event(
                 id,
@@ -1378,10 +1393,19 @@ impl App {
                 None
             }
         };
+        let record = tx.inventory_record_for_patent(patent).await?;
+        // A blank cell takes what the form preselects: an existing draft keeps its faculty (NULL included — the
+        // institution reviews it alone), a new record takes the faculty of the first linked inventor account
+        // (the scope's faculty of an unrecorded patent). “不指定” says none explicitly, as the form's option does.
         let faculty = match cells.get(InventoryField::Faculty) {
-            "" => scope.faculty_id,
+            "" => match &record {
+                Some(r) => r.faculty_id,
+                None => scope.faculty_id,
+            },
             name => match faculties.iter().find(|f| normalise_name(&f.name) == normalise_name(name)) {
                 Some(f) => Some(f.id),
+                // After the names, so that a faculty really called so is still found.
+                None if is_no_faculty(name) => None,
                 None => {
                     let known: Vec<&str> = faculties.iter().map(|f| f.name.as_str()).collect();
                     reasons.push(format!(
@@ -1397,7 +1421,6 @@ impl App {
                 }
             },
         };
-        let record = tx.inventory_record_for_patent(patent).await?;
         let chain = match cells.get(InventoryField::Chain) {
             "" => None,
             text => match find_chain(chains, text) {
@@ -1460,7 +1483,7 @@ impl App {
             Some(r) => {
                 let changed = r.content != content || r.faculty_id != faculty || r.chain_code != chain;
                 if changed {
-                    tx.update_inventory_record(r.id, &content, faculty, chain.as_deref(), now).await?;
+                    tx.update_inventory_record(r.id, r.state, &content, faculty, chain.as_deref(), now).await?;
                     tx.add_review_event(
                         r.id,
                         &ReviewEvent {
@@ -1510,20 +1533,10 @@ impl App {
         if files {
             let filter = ipbridge_store::UnrecordedFilter { org, faculty, inventor_user, limit: 0, offset: 0 };
             card.to_fill = Some(tx.count_unrecorded_patents(&filter).await?);
-            let drafts = InventoryFilter {
-                org,
-                faculty,
-                inventor_user,
-                states: vec![ReviewState::Draft],
-                limit: 0,
-                ..InventoryFilter::default()
-            };
-            card.returned = tx
-                .list_inventory_records(&drafts)
-                .await?
-                .iter()
-                .filter(|r| !r.last_comment.is_empty() && r.submitted_at.is_some())
-                .count() as u64;
+            // Counted in SQL: the home page is every visit, and an institution may hold thousands of drafts.
+            let returned =
+                InventoryFilter { org, faculty, inventor_user, returned_only: true, ..InventoryFilter::default() };
+            card.returned = tx.count_inventory_records(&returned).await?;
         }
         drop(tx);
         if st.admin_of.is_some() || st.reviewer_of.is_some() {

@@ -3,8 +3,11 @@
 //! Who sees what:
 //! - anyone, anonymous visitors included, browses the pool: the public fields only ([`PoolEntry`] carries no
 //!   contact person) and each patent's tier;
-//! - the counts behind a tier (interested enterprises, ratings) and the feedback itself are the holder
-//!   institution's (its own patents) and the bureau's ([`Permission::ViewAllInventory`]);
+//! - the counts behind a tier (interested enterprises, ratings — no names) are the holder institution's
+//!   accounts' (its own patents) and the bureau's ([`Permission::ViewAllInventory`]);
+//! - the feedback itself names the enterprise and who gave it, so within the holder institution only the
+//!   record's own people read it ([`feedback_reader`]): the institution's admin, the reviewer of the record's
+//!   faculty and the inventors linked to the patent; the bureau reads all;
 //! - an enterprise member ([`Permission::HandleMatches`]) declares interest (a match record of origin
 //!   `enterprise_interest` with the holder) and gives feedback; it sees its own feedback only.
 
@@ -13,14 +16,18 @@ use std::collections::HashMap;
 use ipbridge_domain::Permission;
 use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::demand::CooperationMode;
-use ipbridge_domain::ids::{FeedbackId, OrgId, PatentId};
+use ipbridge_domain::ids::{FeedbackId, OrgId, PatentId, UserId};
 use ipbridge_domain::matching::{MatchOrigin, MatchSide, MatchState, NotInterestedReason, check_transition};
 use ipbridge_domain::notification::NotificationKind;
 use ipbridge_domain::org::OrgKind;
+use ipbridge_domain::permission::Role;
 use ipbridge_domain::revitalisation::{
     CooperationIntent, FeedbackSummary, PoolFeedback, PoolFeedbackError, Tier, TransferIntent, Trl,
 };
-use ipbridge_store::{AuditStore, ChainSelector, ChainStore, MatchStore, NewPoolFeedback, PoolFilter, PoolStore, Tx};
+use ipbridge_store::{
+    AuditStore, ChainSelector, ChainStore, FeedbackReader, InventoryStore, MatchStore, NewPoolFeedback, PoolFilter,
+    PoolStore, Tx,
+};
 use serde_json::json;
 
 /// The store's pool types pages work with.
@@ -28,6 +35,7 @@ pub use ipbridge_store::{FeedbackFilter, PoolEntry, PoolSort, StoredFeedback};
 
 use crate::matches::{MatchChange, SaveMatch, SavedMatch};
 use crate::notifications::{Notice, notify_orgs};
+use crate::revitalisation::inventory::{Standing, accounts_with, notify_users};
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
 /// What a visitor asks of the pool list. Values, parsed at the edge.
@@ -86,8 +94,11 @@ pub struct PoolDetail {
     pub my_match: Option<(ipbridge_domain::ids::MatchId, MatchState)>,
     /// The enterprise's latest feedback on the patent.
     pub my_feedback: Option<StoredFeedback>,
-    /// Every enterprise's latest feedback (the holder institution and the bureau).
+    /// Every enterprise's latest feedback (the bureau; at the holder its admin, the record's faculty reviewer
+    /// and the patent's linked inventors).
     pub feedback: Vec<StoredFeedback>,
+    /// Whether the actor may read the enterprises' feedback on the patent (`feedback` is then complete).
+    pub sees_feedback: bool,
     /// An enterprise member: may say 我有意向 and give feedback.
     pub can_act: bool,
     /// May ask the holder (an enterprise member with [`Permission::AskInquiries`]).
@@ -125,16 +136,44 @@ fn enterprise_member(actor: &Actor) -> Result<&ipbridge_domain::account::User> {
     if user.org_kind == OrgKind::Enterprise { Ok(user) } else { Err(ServiceError::Forbidden) }
 }
 
-/// Whether the actor may see the counts and feedback of a patent held by `holder`.
-fn sees_feedback_of(actor: &Actor, holder: OrgId) -> bool {
+/// Whether the actor may see the counts behind the tier of a patent held by `holder` (no names: any account
+/// of the holder institution).
+fn sees_counts_of(actor: &Actor, holder: OrgId) -> bool {
     oversees_pool(actor)
         || actor.user.as_ref().is_some_and(|u| u.org_id == holder && u.org_kind == OrgKind::Institution)
+}
+
+/// The relations through which an institution account may read feedback (see [`FeedbackReader`]), the same
+/// standing the inventory grants it: admin of its institution, reviewer of its faculty, linked inventor. None
+/// for accounts that take no part in the inventory (enterprises, anonymous visitors).
+fn feedback_reader(actor: &Actor) -> Option<FeedbackReader> {
+    let st = Standing::of(actor).ok()?;
+    Some(FeedbackReader { admin_of: st.admin_of, reviewer_of: st.reviewer_of, inventor: st.inventor })
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
     let mut e = FieldErrors::new();
     e.add(field, message);
     ServiceError::Invalid(e)
+}
+
+/// Whether an institution account may read the feedback on one pool patent: the same relations as
+/// [`FeedbackReader`], checked against the patent's record (its institution and faculty) and its links.
+async fn reads_feedback_on(tx: &mut Tx, actor: &Actor, entry: &PoolEntry) -> Result<bool> {
+    let Some(reader) = feedback_reader(actor) else { return Ok(false) };
+    if reader.admin_of == Some(entry.holder_org_id) {
+        return Ok(true);
+    }
+    if let Some((org, faculty)) = reader.reviewer_of
+        && org == entry.holder_org_id
+        && tx.inventory_record(entry.record_id).await?.is_some_and(|r| r.faculty_id == Some(faculty))
+    {
+        return Ok(true);
+    }
+    match reader.inventor {
+        Some(user) => Ok(tx.is_linked_inventor(user, entry.patent_id).await?),
+        None => Ok(false),
+    }
 }
 
 /// The pool link of a patent.
@@ -161,7 +200,7 @@ impl App {
 
     fn pool_item(&self, actor: &Actor, entry: PoolEntry, summary: FeedbackSummary) -> PoolItem {
         let tier = Tier::evaluate(&summary, &self.policy.revitalisation);
-        let summary = sees_feedback_of(actor, entry.holder_org_id).then_some(summary);
+        let summary = sees_counts_of(actor, entry.holder_org_id).then_some(summary);
         PoolItem { entry, tier, summary }
     }
 
@@ -201,20 +240,12 @@ impl App {
 
     /// The institutions with patents in the pool (id, name), for the list's filter.
     pub async fn pool_holders(&self) -> Result<Vec<(OrgId, String)>> {
-        let mut tx = self.db.read().await?;
-        let all = tx.list_pool(&PoolFilter::default()).await?;
-        let mut out: Vec<(OrgId, String)> = Vec::new();
-        for e in all {
-            if !out.iter().any(|(id, _)| *id == e.holder_org_id) {
-                out.push((e.holder_org_id, e.holder_name));
-            }
-        }
-        out.sort_by(|a, b| a.1.cmp(&b.1));
-        Ok(out)
+        Ok(self.db.read().await?.pool_holders().await?)
     }
 
     /// One pool patent; a patent not in the pool (now) is not found. The enterprise sees its own match record
-    /// and feedback; the holder institution and the bureau every enterprise's latest feedback.
+    /// and feedback; the bureau, and the holder institution's admin, the reviewer of the record's faculty and
+    /// the patent's linked inventors, every enterprise's latest feedback.
     pub async fn pool_detail(&self, actor: &Actor, patent: PatentId) -> Result<PoolDetail> {
         let mut tx = self.db.read().await?;
         let entry = tx.pool_entry(patent).await?.ok_or(ServiceError::NotFound)?;
@@ -238,7 +269,8 @@ impl App {
             }
             None => (None, None),
         };
-        let feedback = if sees_feedback_of(actor, entry.holder_org_id) {
+        let sees_feedback = oversees_pool(actor) || reads_feedback_on(&mut tx, actor, &entry).await?;
+        let feedback = if sees_feedback {
             let filter = FeedbackFilter { patent: Some(patent), latest_only: true, ..FeedbackFilter::default() };
             tx.list_pool_feedback(&filter).await?
         } else {
@@ -251,6 +283,7 @@ impl App {
             my_match,
             my_feedback,
             feedback,
+            sees_feedback,
             can_act: enterprise.is_some(),
             can_ask,
         })
@@ -365,20 +398,34 @@ impl App {
             body,
             link: pool_link(patent),
         };
-        notify_orgs(&mut tx, &[Some(entry.holder_org_id)], Some(user.org_id), &notice, now).await?;
+        // Personally to those who may read the feedback (see `feedback_reader`): a notice to the whole
+        // institution would show the enterprise's rating to every inventor and reviewer there.
+        let holder = entry.holder_org_id;
+        let faculty = tx.inventory_record(entry.record_id).await?.and_then(|r| r.faculty_id);
+        let mut readers: Vec<UserId> =
+            accounts_with(&mut tx, holder, Role::InstitutionAdmin, None).await?.iter().map(|u| u.id).collect();
+        if let Some(f) = faculty {
+            readers.extend(accounts_with(&mut tx, holder, Role::FacultyReviewer, Some(f)).await?.iter().map(|u| u.id));
+        }
+        readers.extend(tx.inventor_links(patent).await?.iter().map(|l| l.user_id));
+        notify_users(&mut tx, holder, &readers, None, &notice, now).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    /// Feedback the actor may read: an enterprise its own, an institution that on its patents, the bureau
-    /// all (each enterprise's latest per patent when `latest_only`).
+    /// Feedback the actor may read: an enterprise its own; an institution account that on the patents it is
+    /// the admin of the holder, the reviewer of the record's faculty or a linked inventor of; the bureau all
+    /// (each enterprise's latest per patent when `latest_only`).
     pub async fn list_pool_feedback(&self, actor: &Actor, filter: &FeedbackFilter) -> Result<Vec<StoredFeedback>> {
         let mut filter = filter.clone();
         if !oversees_pool(actor) {
             let user = actor.user()?;
             match user.org_kind {
                 OrgKind::Enterprise if user.can(Permission::HandleMatches) => filter.enterprise_org = Some(user.org_id),
-                OrgKind::Institution => filter.holder_org = Some(user.org_id),
+                OrgKind::Institution => match feedback_reader(actor) {
+                    Some(reader) => filter.reader = Some(reader),
+                    None => return Err(ServiceError::Forbidden),
+                },
                 _ => return Err(ServiceError::Forbidden),
             }
         }

@@ -929,18 +929,23 @@ impl App {
         Ok(())
     }
 
-    /// Enterprises a project may be opened with after a roadshow: its live registrations first, then every
-    /// other active enterprise (the bureau may follow up enterprises that came without registering).
+    /// Enterprises a project may be opened with after a roadshow: for those who may see its registrations,
+    /// its live registrations first, then every other active enterprise (the bureau may follow up enterprises
+    /// that came without registering); for anyone else (an institution admin) every active enterprise by name —
+    /// putting the registered ones first would disclose who registered.
     pub async fn follow_up_enterprise_choices(&self, actor: &Actor, id: RoadshowId) -> Result<Vec<(OrgId, String)>> {
         actor.authorise(Permission::RecordFollowUps)?;
         let mut tx = self.db.read().await?;
-        let mut out: Vec<(OrgId, String)> = tx
-            .registrations(id)
-            .await?
-            .into_iter()
-            .filter(|g| g.cancelled_at.is_none())
-            .map(|g| (g.enterprise_org_id, g.enterprise_name))
-            .collect();
+        let mut out: Vec<(OrgId, String)> = if sees_registrations(actor) {
+            tx.registrations(id)
+                .await?
+                .into_iter()
+                .filter(|g| g.cancelled_at.is_none())
+                .map(|g| (g.enterprise_org_id, g.enterprise_name))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let filter = ipbridge_store::OrgFilter { kind: Some(OrgKind::Enterprise), ..Default::default() };
         for o in tx.list_orgs(&filter).await? {
             if o.active && !out.iter().any(|(id, _)| *id == o.id) {

@@ -19,7 +19,7 @@
 ),
 -- When each conversion happened, as a China date: the deal's signing day, or the day the institution approved
 -- the already-implemented record (the step that converts it; China is UTC+8 all year). The faculty as in the
--- scope: the record's, else the first linked inventor account's of the same institution.
+-- scope: the record's (NULL included); only without a record, the first linked inventor account's.
 dated (patent_id, org_id, deal_id, converted_on, faculty_id) AS (
     SELECT v.patent_id,
            v.org_id,
@@ -29,13 +29,17 @@ dated (patent_id, org_id, deal_id, converted_on, faculty_id) AS (
                      FROM review_events e
                      WHERE e.record_id = r.id AND e.to_state = 'institution_approved'),
                     date(r.state_changed_at, '+8 hours')),
-           COALESCE(r.faculty_id, (
+           -- A record's faculty decides, NULL included (the institution reviews alone: 未分院系); only a
+           -- patent without a record falls back to its first linked inventor account's faculty. COALESCE would
+           -- also overrule a record's deliberate NULL, counting it where nobody reviews it.
+           CASE WHEN r.id IS NULL THEN (
                SELECT u.faculty_id
                FROM patent_inventor_users l
                JOIN users u ON u.id = l.user_id
                WHERE l.patent_id = v.patent_id AND u.faculty_id IS NOT NULL AND u.org_id = v.org_id
                ORDER BY l.user_id
-               LIMIT 1))
+               LIMIT 1)
+           ELSE r.faculty_id END
     FROM conversions v
     LEFT JOIN deals d ON d.id = v.deal_id
     LEFT JOIN inventory_records r ON r.patent_id = v.patent_id

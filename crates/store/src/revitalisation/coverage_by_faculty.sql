@@ -4,13 +4,17 @@
     -- The faculty of every patent converted for, or dealt by, the institution; materialised once, as two
     -- reports below join it.
     SELECT x.patent_id,
-           COALESCE(r.faculty_id, (
+           -- A record's faculty decides, NULL included (the institution reviews alone: 未分院系); only a
+           -- patent without a record falls back to its first linked inventor account's faculty. COALESCE would
+           -- also overrule a record's deliberate NULL, counting it where nobody reviews it.
+           CASE WHEN r.id IS NULL THEN (
                SELECT u.faculty_id
                FROM patent_inventor_users l
                JOIN users u ON u.id = l.user_id
                WHERE l.patent_id = x.patent_id AND u.faculty_id IS NOT NULL AND u.org_id = ?1
                ORDER BY l.user_id
-               LIMIT 1))
+               LIMIT 1)
+           ELSE r.faculty_id END
     FROM (SELECT patent_id FROM converted WHERE org_id = ?1
           UNION
           SELECT dp.patent_id FROM deal_patents dp JOIN deals d ON d.id = dp.deal_id

@@ -132,6 +132,9 @@ pub struct InventoryFilter {
     pub states: Vec<ReviewState>,
     /// Only records of patents linked to this inventor account.
     pub inventor_user: Option<UserId>,
+    /// Only drafts returned for revision: submitted before and carrying the reviewer's comment (the home
+    /// card's 退回 count; a draft never submitted has no reviewer).
+    pub returned_only: bool,
     /// Application number, title, org or brief text contains.
     pub text: Option<String>,
     /// Order.
@@ -310,10 +313,13 @@ pub trait InventoryStore {
         new: &NewInventoryRecord<'_>,
         now: DateTime<Utc>,
     ) -> Result<InventoryRecordId>;
-    /// Replaces a record's content, faculty and chain (the state is untouched).
+    /// Replaces a record's content, faculty and chain (the state is untouched), provided it is still in
+    /// `expected` — the state the caller read and checked the edit against; otherwise
+    /// [`Conflict::StaleState`] (a concurrent step moved it, so the edit was checked against the wrong state).
     async fn update_inventory_record(
         &mut self,
         id: InventoryRecordId,
+        expected: ReviewState,
         content: &InventoryContent,
         faculty_id: Option<FacultyId>,
         chain_code: Option<&str>,
@@ -477,6 +483,9 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &InventoryFilter, with_states: 
         }
         qb.push(")");
     }
+    if f.returned_only {
+        qb.push(" AND r.state = 'draft' AND r.submitted_at IS NOT NULL AND r.last_comment <> ''");
+    }
     if let Some(user) = f.inventor_user {
         qb.push(" AND EXISTS (SELECT 1 FROM patent_inventor_users l WHERE l.patent_id = r.patent_id AND l.user_id = ")
             .push_bind(user.get())
@@ -589,6 +598,18 @@ fn content_binds<'q>(
         .bind(c.contact.phone.as_ref().map(|p| p.as_str()).unwrap_or_default())
 }
 
+impl Tx {
+    /// Why a guarded update of record `id` changed no row: [`Conflict::StaleState`] when the record exists (it
+    /// left the expected state), else [`StoreError::NotFound`].
+    async fn stale_or_missing(&mut self, id: InventoryRecordId) -> Result<StoreError> {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM inventory_records WHERE id = ?1")
+            .bind(id.get())
+            .fetch_optional(self.conn())
+            .await?;
+        Ok(if exists.is_some() { StoreError::Conflict(Conflict::StaleState) } else { StoreError::NotFound })
+    }
+}
+
 impl InventoryStore for Tx {
     async fn insert_inventory_record(
         &mut self,
@@ -631,26 +652,30 @@ impl InventoryStore for Tx {
     async fn update_inventory_record(
         &mut self,
         id: InventoryRecordId,
+        expected: ReviewState,
         content: &InventoryContent,
         faculty_id: Option<FacultyId>,
         chain_code: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        // Guarded by the state like a transition: the service decided that this edit is allowed in the state it
+        // read (content in draft only), so a record submitted or returned meanwhile must not take it.
         let q = sqlx::query(
             "UPDATE inventory_records SET transfer_intent = ?1, already_implemented = ?2, prospect_level = ?3, \
              problem_solved = ?4, advantage = ?5, trl = ?6, application_fields = ?7, route_to_market = ?8, \
              price_min_fen = ?9, price_max_fen = ?10, contact_name = ?11, contact_phone = ?12, faculty_id = ?13, \
-             chain_code = ?14, updated_at = ?15 WHERE id = ?16",
+             chain_code = ?14, updated_at = ?15 WHERE id = ?16 AND state = ?17",
         );
         let done = content_binds(q, content)
             .bind(faculty_id.map(FacultyId::get))
             .bind(chain_code)
             .bind(time::to_text(now))
             .bind(id.get())
+            .bind(expected.code())
             .execute(self.conn())
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(self.stale_or_missing(id).await?);
         }
         Ok(())
     }
@@ -732,15 +757,7 @@ impl InventoryStore for Tx {
         .execute(self.conn())
         .await?;
         if done.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM inventory_records WHERE id = ?1")
-                .bind(id.get())
-                .fetch_optional(self.conn())
-                .await?;
-            return Err(if exists.is_some() {
-                StoreError::Conflict(Conflict::StaleState)
-            } else {
-                StoreError::NotFound
-            });
+            return Err(self.stale_or_missing(id).await?);
         }
         self.add_review_event(id, event).await
     }

@@ -32,8 +32,8 @@ pub use inventory::{
     UnrecordedPatent,
 };
 pub use pool::{
-    Campaign, CampaignItem, ChainSelector, FeedbackFilter, NewCampaign, NewPoolFeedback, PoolEntry, PoolFilter,
-    PoolSort, PoolStore, StoredFeedback,
+    Campaign, CampaignItem, ChainSelector, FeedbackFilter, FeedbackReader, NewCampaign, NewPoolFeedback, PoolEntry,
+    PoolFilter, PoolSort, PoolStore, StoredFeedback,
 };
 pub use roadshows::{
     FollowUp, FollowUpProject, NewFollowUpProject, ProjectFilter, RecordedBy, Registration, Roadshow, RoadshowFilter,

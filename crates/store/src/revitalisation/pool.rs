@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ipbridge_domain::Money;
-use ipbridge_domain::ids::{CampaignId, FeedbackId, InventoryRecordId, MatchId, OrgId, PatentId, UserId};
+use ipbridge_domain::ids::{CampaignId, FacultyId, FeedbackId, InventoryRecordId, MatchId, OrgId, PatentId, UserId};
 use ipbridge_domain::matching::{MatchState, NotInterestedFeedback};
 use ipbridge_domain::patent::PatentType;
 use ipbridge_domain::revitalisation::{
@@ -241,6 +241,8 @@ pub struct FeedbackFilter {
     pub holder_org: Option<OrgId>,
     /// Only on this campaign's pushes.
     pub campaign: Option<CampaignId>,
+    /// Only on the patents this institution account may read feedback on.
+    pub reader: Option<FeedbackReader>,
     /// Only each enterprise's latest feedback per patent.
     pub latest_only: bool,
     /// Page size; 0 means no limit.
@@ -249,12 +251,28 @@ pub struct FeedbackFilter {
     pub offset: u32,
 }
 
+/// An institution account's relations to pool records, any of which lets it read the feedback on a patent:
+/// the admin of the record's institution, the reviewer of the record's faculty, an inventor linked to the
+/// patent. Feedback names the enterprise and who gave it, so it goes no wider than the record's own people.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedbackReader {
+    /// Administrator of this institution: every record it holds.
+    pub admin_of: Option<OrgId>,
+    /// Reviewer of this faculty of this institution: the records naming the faculty.
+    pub reviewer_of: Option<(OrgId, FacultyId)>,
+    /// This inventor account: the patents linked to it.
+    pub inventor: Option<UserId>,
+}
+
 /// The pool, campaigns and feedback.
 pub trait PoolStore {
     /// A page of pool patents.
     async fn list_pool(&mut self, filter: &PoolFilter) -> Result<Vec<PoolEntry>>;
     /// How many pool patents match (ignoring paging).
     async fn count_pool(&mut self, filter: &PoolFilter) -> Result<u64>;
+    /// The institutions holding listed pool patents (id, name), by name: the pool list's filter, without
+    /// reading the entries.
+    async fn pool_holders(&mut self) -> Result<Vec<(OrgId, String)>>;
     /// One patent, if it is in the pool now.
     async fn pool_entry(&mut self, patent: PatentId) -> Result<Option<PoolEntry>>;
     /// Active enterprises that name a chain in their profile (push by chain).
@@ -504,6 +522,14 @@ impl PoolStore for Tx {
         Ok(count(n))
     }
 
+    async fn pool_holders(&mut self) -> Result<Vec<(OrgId, String)>> {
+        // POOL_FROM keeps the listing rule in one place, so the filter offers exactly the holders the list shows.
+        let mut qb =
+            QueryBuilder::<Sqlite>::new(format!("SELECT DISTINCT o.id, o.name{POOL_FROM} ORDER BY o.name, o.id"));
+        let rows = qb.build().fetch_all(self.conn()).await?;
+        rows.iter().map(|r| Ok((OrgId::new(r.try_get("id")?), r.try_get("name")?))).collect()
+    }
+
     async fn pool_entry(&mut self, patent: PatentId) -> Result<Option<PoolEntry>> {
         let mut qb = QueryBuilder::<Sqlite>::new(format!("{POOL_COLUMNS}{POOL_FROM} AND r.patent_id = "));
         qb.push_bind(patent.get());
@@ -629,6 +655,18 @@ impl PoolStore for Tx {
             qb.push(" AND EXISTS (SELECT 1 FROM inventory_records r WHERE r.patent_id = f.patent_id AND r.org_id = ")
                 .push_bind(h.get())
                 .push(")");
+        }
+        if let Some(reader) = f.reader {
+            // Unset relations bind NULL, which matches nothing, so the OR reads as “any relation it has”.
+            qb.push(" AND EXISTS (SELECT 1 FROM inventory_records r WHERE r.patent_id = f.patent_id AND (r.org_id = ")
+                .push_bind(reader.admin_of.map(OrgId::get))
+                .push(" OR (r.org_id = ")
+                .push_bind(reader.reviewer_of.map(|(o, _)| o.get()))
+                .push(" AND r.faculty_id = ")
+                .push_bind(reader.reviewer_of.map(|(_, f)| f.get()))
+                .push(") OR EXISTS (SELECT 1 FROM patent_inventor_users l WHERE l.patent_id = f.patent_id AND l.user_id = ")
+                .push_bind(reader.inventor.map(UserId::get))
+                .push(")))");
         }
         if let Some(c) = f.campaign {
             qb.push(" AND f.match_id IN (SELECT i.match_id FROM campaign_items i WHERE i.campaign_id = ")

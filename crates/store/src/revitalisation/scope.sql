@@ -15,18 +15,22 @@ converted (patent_id, org_id) AS (
     WHERE r.already_implemented = 1 AND r.state IN ('institution_approved', 'base_pool', 'transferable_pool')
 ),
 -- In scope: in-force patents whose owner organisation is an institution, not converted. Each carries its
--- institution, its faculty (the record's; without a record, the faculty of the first linked inventor account
--- of the same institution that has one) and its record's state (NULL: no record yet).
+-- institution, its faculty (the record's, NULL included; only without a record, the faculty of the first
+-- linked inventor account of the same institution that has one) and its record's state (NULL: no record yet).
 scope (patent_id, org_id, faculty_id, state) AS (
     SELECT p.id,
            p.owner_org_id,
-           COALESCE(r.faculty_id, (
+           -- A record's faculty decides, NULL included (the institution reviews alone: 未分院系); only a
+           -- patent without a record falls back to its first linked inventor account's faculty. COALESCE would
+           -- also overrule a record's deliberate NULL, counting it where nobody reviews it.
+           CASE WHEN r.id IS NULL THEN (
                SELECT u.faculty_id
                FROM patent_inventor_users l
                JOIN users u ON u.id = l.user_id
                WHERE l.patent_id = p.id AND u.faculty_id IS NOT NULL AND u.org_id = p.owner_org_id
                ORDER BY l.user_id
-               LIMIT 1)),
+               LIMIT 1)
+           ELSE r.faculty_id END,
            r.state
     FROM patents p
     JOIN orgs o ON o.id = p.owner_org_id AND o.kind = 'institution'

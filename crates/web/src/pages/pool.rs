@@ -288,7 +288,8 @@ fn detail_page(
     let status =
         if errors.is_empty() && ask_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let c = card(&d.item);
-    let sees_feedback = d.item.summary.is_some();
+    // The feedback names enterprises: shown to fewer accounts than the counts (see `PoolDetail::sees_feedback`).
+    let sees_feedback = d.sees_feedback;
     let today = state.app.local_today();
     let due = state.app.inquiry_due_date(today);
     Ok(render_with(
