@@ -759,10 +759,7 @@ impl App {
                 Cell::from(time(Some(d.updated_at))),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(Action::ListExport, "demands", "", Outcome::Success, json!({"rows": t.rows.len()})))
-            .await?;
-        Ok(bytes)
+        self.finish_export(actor, "demands", "", &t).await
     }
 
     /// Imports demands collected offline (the bureau and agencies). Each row is inserted, recognised as a

@@ -13,9 +13,17 @@ use crate::{Actor, App, Result, ServiceError};
 pub const LIST_EXPORT_LIMIT: u32 = 100_000;
 
 impl App {
-    async fn finish_export(&self, actor: &Actor, list: &str, table: &Table) -> Result<Vec<u8>> {
+    /// The workbook of an exported list, with its audit record (`object`: what the list is of, when it is one
+    /// object's, e.g. a roadshow's registrations).
+    pub(crate) async fn finish_export(
+        &self,
+        actor: &Actor,
+        list: &str,
+        object: &str,
+        table: &Table,
+    ) -> Result<Vec<u8>> {
         let bytes = table.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(Action::ListExport, list, "", Outcome::Success, json!({"rows": table.rows.len()})))
+        self.record(actor.audit(Action::ListExport, list, object, Outcome::Success, json!({"rows": table.rows.len()})))
             .await?;
         Ok(bytes)
     }
@@ -40,7 +48,7 @@ impl App {
                 Cell::from(if o.active { "正常" } else { "已停用" }),
             ]);
         }
-        self.finish_export(actor, "orgs", &t).await
+        self.finish_export(actor, "orgs", "", &t).await
     }
 
     /// The account list (system and security administrators), filtered. No password or second-factor data.
@@ -66,7 +74,7 @@ impl App {
                 Cell::from(u.last_login_at.map(|t| china_time(t).format("%Y-%m-%d %H:%M").to_string())),
             ]);
         }
-        self.finish_export(actor, "users", &t).await
+        self.finish_export(actor, "users", "", &t).await
     }
 
     /// The import history the actor sees.
@@ -93,7 +101,7 @@ impl App {
                 Cell::from(r.message.as_str()),
             ]);
         }
-        self.finish_export(actor, "imports", &t).await
+        self.finish_export(actor, "imports", "", &t).await
     }
 
     /// The unmatched applicant names (the bureau's review list).
@@ -104,7 +112,7 @@ impl App {
         for n in &page.names {
             t.push(vec![Cell::from(n.name.as_str()), Cell::from(i64::try_from(n.patents).unwrap_or(i64::MAX))]);
         }
-        self.finish_export(actor, "applicants", &t).await
+        self.finish_export(actor, "applicants", "", &t).await
     }
 }
 
@@ -123,7 +131,7 @@ impl App {
                 Cell::from(if c.active { "启用" } else { "停用" }),
             ]);
         }
-        self.finish_export(actor, "industry_chains", &t).await
+        self.finish_export(actor, "industry_chains", "", &t).await
     }
 
     /// The annual-fee reminder of an organisation.
@@ -139,6 +147,6 @@ impl App {
                 Cell::from(d.fee.grace_ends.filter(|_| d.fee.in_grace).map(|g| g.to_string())),
             ]);
         }
-        self.finish_export(actor, "fees_due", &t).await
+        self.finish_export(actor, "fees_due", "", &t).await
     }
 }

@@ -593,16 +593,7 @@ impl App {
                 Cell::from(r.created_by_name.as_str()),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(
-            Action::ListExport,
-            "match_records",
-            "",
-            Outcome::Success,
-            json!({"rows": t.rows.len()}),
-        ))
-        .await?;
-        Ok(bytes)
+        self.finish_export(actor, "match_records", "", &t).await
     }
 }
 

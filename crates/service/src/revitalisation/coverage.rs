@@ -12,7 +12,6 @@
 
 use chrono::NaiveDate;
 use ipbridge_domain::Permission;
-use ipbridge_domain::audit::{Action, Outcome};
 use ipbridge_domain::ids::OrgId;
 use ipbridge_domain::org::OrgKind;
 use ipbridge_domain::revitalisation::CoverageCounts;
@@ -23,7 +22,6 @@ use ipbridge_store::{
 };
 /// The stored shapes of the converted list.
 pub use ipbridge_store::{ConvertedPatent, ConvertingDeal};
-use serde_json::json;
 
 use super::deals::{DealScope, deal_scope, yuan_text};
 use super::inventory::Standing;
@@ -263,16 +261,7 @@ impl App {
                 Cell::from(converted_on_text(p)),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(
-            Action::ListExport,
-            "converted_patents",
-            org.map(|o| o.to_string()).unwrap_or_default(),
-            Outcome::Success,
-            json!({"rows": t.rows.len()}),
-        ))
-        .await?;
-        Ok(bytes)
+        self.finish_export(actor, "converted_patents", &org.map(|o| o.to_string()).unwrap_or_default(), &t).await
     }
 
     /// The coverage table as the account sees it, as xlsx (audited): the city and every institution for the
@@ -301,16 +290,7 @@ impl App {
         for f in &view.faculties {
             push("院系", f.faculty_name.as_deref().unwrap_or("未分院系"), &f.counts);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(
-            Action::ListExport,
-            "coverage",
-            org.map(|o| o.to_string()).unwrap_or_default(),
-            Outcome::Success,
-            json!({"rows": t.rows.len()}),
-        ))
-        .await?;
-        Ok(bytes)
+        self.finish_export(actor, "coverage", &org.map(|o| o.to_string()).unwrap_or_default(), &t).await
     }
 
     /// The unrecorded list as the account sees it, as xlsx (audited).
@@ -334,16 +314,7 @@ impl App {
                 Cell::from(if p.state.is_some() { "草稿（未提交）" } else { "未填报" }),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(
-            Action::ListExport,
-            "unrecorded_patents",
-            "",
-            Outcome::Success,
-            json!({"rows": t.rows.len()}),
-        ))
-        .await?;
-        Ok(bytes)
+        self.finish_export(actor, "unrecorded_patents", "", &t).await
     }
 }
 

@@ -809,10 +809,7 @@ impl App {
                 Cell::from(time(d.created_at)),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(Action::ListExport, "deals", "", Outcome::Success, json!({"rows": t.rows.len()})))
-            .await?;
-        Ok(bytes)
+        self.finish_export(actor, "deals", "", &t).await
     }
 }
 

@@ -1177,16 +1177,7 @@ impl App {
                 Cell::from(time(Some(r.state_changed_at))),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(
-            Action::ListExport,
-            "inventory_records",
-            "",
-            Outcome::Success,
-            json!({"rows": t.rows.len()}),
-        ))
-        .await?;
-        Ok(bytes)
+        self.finish_export(actor, "inventory_records", "", &t).await
     }
 
     /// The import template, with the policy's prospect grades in its notes.

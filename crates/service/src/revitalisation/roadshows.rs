@@ -731,16 +731,7 @@ impl App {
                 Cell::from(g.attended.map(|a| if a { "出席" } else { "缺席" })),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(
-            Action::ListExport,
-            "roadshow_registrations",
-            id,
-            Outcome::Success,
-            json!({"rows": t.rows.len()}),
-        ))
-        .await?;
-        Ok(bytes)
+        self.finish_export(actor, "roadshow_registrations", &id.to_string(), &t).await
     }
 
     /// Opens a follow-up project ([`Permission::RecordFollowUps`]): the bureau for any patent, an institution
