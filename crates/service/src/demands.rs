@@ -381,11 +381,6 @@ fn action_audit(action: DemandAction) -> Action {
 }
 
 impl App {
-    /// Today's date in China (deadlines are local dates).
-    fn today(&self) -> NaiveDate {
-        china_time(self.now()).date_naive()
-    }
-
     /// Appends a denied audit record in `tx` (which has changed nothing), commits it, and returns `err`.
     pub(crate) async fn refuse<T>(
         &self,
@@ -445,7 +440,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let enterprise = self.demand_enterprise(&mut tx, actor, form).await?;
         let chains = tx.chains().await?;
-        let fields = parse_demand_fields(form, &chains, self.today(), None).map_err(ServiceError::Invalid)?;
+        let fields = parse_demand_fields(form, &chains, self.china_today(), None).map_err(ServiceError::Invalid)?;
         let now = self.now();
         let status = if submit { DemandStatus::Submitted } else { DemandStatus::Draft };
         let name = actor.name();
@@ -500,8 +495,8 @@ impl App {
         let before = tx.demand(id).await?.ok_or(ServiceError::NotFound)?;
         let access = demand_access(actor, &before).ok_or(ServiceError::NotFound)?;
         let chains = tx.chains().await?;
-        let fields =
-            parse_demand_fields(form, &chains, self.today(), Some(&before.fields)).map_err(ServiceError::Invalid)?;
+        let fields = parse_demand_fields(form, &chains, self.china_today(), Some(&before.fields))
+            .map_err(ServiceError::Invalid)?;
         let action = before.fields.edit_action(&fields);
         if !access.may(action) {
             let entry = actor.audit(Action::DemandUpdate, "demand", id, Outcome::Denied, json!({"reason": "not_own"}));
@@ -794,7 +789,7 @@ impl App {
                 format!("一次最多导入{DEMAND_IMPORT_MAX_ROWS}条需求，本文件有{}行，请分成几个文件", table.rows.len()),
             ));
         }
-        let today = self.today();
+        let today = self.china_today();
         let now = self.now();
         let actor_name = actor.name();
         let mut report =

@@ -292,7 +292,7 @@ impl App {
         }
         // A few hundred fictional patents of the demo institutions and enterprises.
         let orgs = self.db.read().await?.list_orgs(&OrgFilter::default()).await?;
-        let today = crate::auth::china_time(self.now()).date_naive();
+        let today = self.china_today();
         let mut patents = crate::demo_patents::demo_patents(&orgs, DEMO_PATENTS - SHOWCASE.len(), today);
         patents.extend(showcase_records(&orgs)?);
         let run = self.import_records(actor, "演示专利数据", patents).await?;

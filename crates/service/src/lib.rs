@@ -330,6 +330,11 @@ impl App {
         self.clock.now()
     }
 
+    /// Today's date in China: deadlines, event days and working days are counted in local dates.
+    pub fn china_today(&self) -> chrono::NaiveDate {
+        auth::china_time(self.now()).date_naive()
+    }
+
     /// The clock, to advance it in simulations and tests.
     pub fn clock(&self) -> &Clock {
         &self.clock

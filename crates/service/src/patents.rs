@@ -762,7 +762,7 @@ impl App {
             codes.extend(c.prefixes());
         }
         let ipc_titles = tx.ipc_titles(&codes).await?;
-        let today = crate::auth::china_time(self.now()).date_naive();
+        let today = self.china_today();
         let r = &patent.record;
         let expiry = r.filing_date.map(|d| expiry_date(r.patent_type, d));
         let fee = match (r.filing_date, r.legal_status.in_force()) {
@@ -850,7 +850,7 @@ impl App {
                 return Err(ServiceError::Forbidden);
             }
         }
-        let today = crate::auth::china_time(self.now()).date_naive();
+        let today = self.china_today();
         let horizon = today + chrono::Duration::days(days);
         let filter = PatentFilter { holder_org: Some(org), in_force: Some(true), ..PatentFilter::default() };
         let patents = self.db.read().await?.list_patents(&filter).await?;

@@ -34,7 +34,6 @@ use sm3::{Digest, Sm3};
 
 pub use ipbridge_search::{Filters, MatchScope, Sort};
 
-use crate::auth::china_time;
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
 /// Directory of the patent index inside the data directory.
@@ -839,7 +838,7 @@ impl App {
         let chains: Vec<IndustryChain> = chains_stored.iter().filter(|c| c.active).map(to_chain).collect();
         let focus_codes: Vec<String> = plan.ipc_focus.iter().map(|(c, _)| c.clone()).collect();
         let titles = tx.ipc_titles(&focus_codes).await?;
-        let today = china_time(self.now()).date_naive();
+        let today = self.china_today();
         let by_id: HashMap<i64, ipbridge_search::MatchHit> = hits.iter().map(|h| (h.id, *h)).collect();
         let mut views = Vec::with_capacity(rows.len());
         for (summary, record) in rows {

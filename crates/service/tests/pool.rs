@@ -552,7 +552,7 @@ async fn inquiries_count_down_go_overdue_and_stay_with_their_parties() {
     assert!(matches!(w.app.ask_inquiry(&ent_a, w.hidden, "能否提供样品？").await, Err(ServiceError::NotFound)));
     assert!(matches!(w.app.ask_inquiry(&w.actor("inst").await, w.graphite, "问").await, Err(ServiceError::Forbidden)));
     let id = w.app.ask_inquiry(&ent_a, w.tea, "能否提供样品？").await.unwrap();
-    let today = w.app.local_today();
+    let today = w.app.china_today();
     let view = w.app.inquiry_view(&ent_a, id).await.unwrap();
     assert_eq!(view.row.inquiry.due_on, w.app.inquiry_due_date(today));
     assert_eq!(view.row.inquiry.holder_org_id, w.inst);
@@ -583,7 +583,7 @@ async fn inquiries_count_down_go_overdue_and_stay_with_their_parties() {
 
     // Nothing is overdue yet; the home page of the institution shows nothing overdue.
     let officer = w.actor("officer").await;
-    let overdue = InquiryFilter { overdue_on: Some(w.app.local_today()), ..InquiryFilter::default() };
+    let overdue = InquiryFilter { overdue_on: Some(w.app.china_today()), ..InquiryFilter::default() };
     assert_eq!(w.app.list_inquiries(&officer, &overdue).await.unwrap().total, 0);
     assert!(w.app.overdue_inquiries_by_holder(&officer).await.unwrap().is_empty());
     assert!(w.app.inquiry_alerts(&w.actor("inst").await).await.unwrap().unwrap().overdue.is_empty());
@@ -592,7 +592,7 @@ async fn inquiries_count_down_go_overdue_and_stay_with_their_parties() {
 
     // A month later it is overdue: on the bureau's list and the institution's home page.
     w.app.clock().advance(Duration::days(30));
-    let overdue = InquiryFilter { overdue_on: Some(w.app.local_today()), ..InquiryFilter::default() };
+    let overdue = InquiryFilter { overdue_on: Some(w.app.china_today()), ..InquiryFilter::default() };
     let late = w.app.list_inquiries(&officer, &overdue).await.unwrap();
     assert_eq!(late.total, 1);
     assert!(late.rows[0].clock.is_some_and(|c| c.is_overdue()));

@@ -192,7 +192,7 @@ impl World {
     }
 
     fn today(&self) -> chrono::NaiveDate {
-        ipbridge_service::auth::china_time(self.app.now()).date_naive()
+        self.app.china_today()
     }
 
     async fn application_no(&self, p: PatentId) -> String {

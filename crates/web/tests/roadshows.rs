@@ -9,7 +9,6 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::Duration;
 use ipbridge_domain::audit::Action;
 use ipbridge_domain::org::OrgKind;
-use ipbridge_service::auth::china_time;
 use ipbridge_service::{Actor, App, AuditFilter, OrgFilter, PatentFilter, Settings};
 use tower::ServiceExt;
 
@@ -61,7 +60,7 @@ impl TestApp {
     }
 
     fn today(&self) -> chrono::NaiveDate {
-        china_time(self.app.now()).date_naive()
+        self.app.china_today()
     }
 }
 

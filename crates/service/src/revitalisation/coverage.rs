@@ -25,7 +25,6 @@ pub use ipbridge_store::{ConvertedPatent, ConvertingDeal};
 
 use super::deals::{DealScope, deal_scope, yuan_text};
 use super::inventory::Standing;
-use crate::auth::china_time;
 use crate::exports::LIST_EXPORT_LIMIT;
 use crate::{Actor, App, Result, ServiceError};
 
@@ -156,7 +155,7 @@ impl App {
             actor.require(Permission::ViewCoverage)?;
         }
         let st = Standing::of(actor)?;
-        let today = china_time(self.now()).date_naive();
+        let today = self.china_today();
         let deadline = self.policy.revitalisation.coverage_deadline;
         let mut view = CoverageView {
             city: None,

@@ -160,11 +160,6 @@ pub struct InquiryAlerts {
 }
 
 impl App {
-    /// Today in China Standard Time, the day deadlines are counted in.
-    pub fn local_today(&self) -> NaiveDate {
-        local_date(self.now())
-    }
-
     /// The due date of an inquiry asked on `asked_on`, with the policy's working days and the holiday calendar.
     pub fn inquiry_due_date(&self, asked_on: NaiveDate) -> NaiveDate {
         due_date(asked_on, &self.calendar, &self.policy.revitalisation)
@@ -238,7 +233,7 @@ impl App {
         let mut tx = self.db.read().await?;
         let list = tx.list_inquiries(&filter).await?;
         let total = tx.count_inquiries(&filter).await?;
-        let today = self.local_today();
+        let today = self.china_today();
         Ok(InquiryPage { rows: list.into_iter().map(|q| self.row(q, today)).collect(), total })
     }
 
@@ -254,7 +249,7 @@ impl App {
         let closes = actor.user.as_ref().is_some_and(|u| {
             (u.can(Permission::AskInquiries) && u.org_id == q.enterprise_org_id) || u.can(Permission::ManageMatches)
         });
-        Ok(InquiryView { row: self.row(q, self.local_today()), can_answer: open && answers, can_close: open && closes })
+        Ok(InquiryView { row: self.row(q, self.china_today()), can_answer: open && answers, can_close: open && closes })
     }
 
     /// The institution side answers an open inquiry; the enterprise is told. Audited with whether it was in time.
@@ -339,7 +334,7 @@ impl App {
     /// Institutions with open inquiries past due today, most overdue first (the bureau's overview).
     pub async fn overdue_inquiries_by_holder(&self, actor: &Actor) -> Result<Vec<OverdueCount>> {
         actor.authorise(Permission::ViewAllInventory)?;
-        Ok(self.db.read().await?.overdue_by_holder(self.local_today()).await?)
+        Ok(self.db.read().await?.overdue_by_holder(self.china_today()).await?)
     }
 
     /// The overdue and due-soon inquiries of the institution side (institution admin, faculty reviewer,

@@ -273,11 +273,6 @@ fn roadshow_detail(f: &RoadshowFields, patents: &[PatentId]) -> serde_json::Valu
 }
 
 impl App {
-    /// Today's date in China (event days and deadlines are local dates).
-    pub(crate) fn china_today(&self) -> NaiveDate {
-        china_time(self.now()).date_naive()
-    }
-
     /// Checks a roadshow form: its fields, its chain, and that its patents are in the transferable pool (a
     /// patent already presented may stay although it has left the pool since).
     async fn parse_roadshow_form(

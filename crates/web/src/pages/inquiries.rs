@@ -128,7 +128,7 @@ struct InquiriesPage {
 /// The inquiries the actor may see: an enterprise its own, the institution side its scope, the bureau all
 /// (with the overdue list per institution).
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InquiryQuery>) -> WebResult {
-    let today = state.app.local_today();
+    let today = state.app.china_today();
     let mut page = q.page.unwrap_or(1).max(1);
     let mut result = state.app.list_inquiries(&ctx.actor, &q.filter(today, page)).await?;
     let pages = u32::try_from(result.total.div_ceil(u64::from(PER_PAGE))).unwrap_or(u32::MAX).max(1);

@@ -290,7 +290,7 @@ fn detail_page(
     let c = card(&d.item);
     // The feedback names enterprises: shown to fewer accounts than the counts (see `PoolDetail::sees_feedback`).
     let sees_feedback = d.sees_feedback;
-    let today = state.app.local_today();
+    let today = state.app.china_today();
     let due = state.app.inquiry_due_date(today);
     Ok(render_with(
         status,
