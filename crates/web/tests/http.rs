@@ -1,5 +1,8 @@
 //! HTTP tests: the real router, driven in-process, on a real SQLite file in a temporary directory.
 
+mod common;
+
+use common::{Client, Res, extract};
 use std::collections::HashMap;
 
 use axum::Router;
@@ -43,7 +46,7 @@ impl TestApp {
     }
 
     fn client(&self) -> Client {
-        Client { router: self.router.clone(), app: self.app.clone(), cookies: HashMap::new(), csrf: None }
+        Client::new(self.router.clone(), self.app.clone())
     }
 
     async fn audit_count(&self, action: Action) -> u64 {
@@ -62,88 +65,7 @@ impl TestApp {
     }
 }
 
-struct Res {
-    status: StatusCode,
-    set_cookies: Vec<String>,
-    location: Option<String>,
-    content_type: String,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-/// A browser: keeps cookies and the CSRF token of the last page it saw.
-struct Client {
-    router: Router,
-    app: App,
-    cookies: HashMap<String, String>,
-    csrf: Option<String>,
-}
-
 impl Client {
-    async fn send(&mut self, req: Request<Body>) -> Res {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let set_cookies: Vec<String> =
-            res.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
-        for v in res.headers().get_all(header::SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let status = res.status();
-        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
-        let content_type =
-            res.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        if let Some(token) = extract(&body, "name=\"csrf\" value=\"", "\"") {
-            self.csrf = Some(token);
-        }
-        Res { status, set_cookies, location, content_type, body, bytes }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Res {
-        let req =
-            Request::builder().uri(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
-        self.send(req).await
-    }
-
-    /// Posts a form with the CSRF token of the last page (fetching the home page first if none).
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        if self.csrf.is_none() {
-            self.get("/").await;
-        }
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        let token = self.csrf.clone().unwrap();
-        all.push(("csrf", &token));
-        self.post_raw(path, &all).await
-    }
-
-    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        let body = serde_urlencoded::to_string(fields).unwrap();
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::COOKIE, self.cookie_header())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(req).await
-    }
-
-    async fn login(&mut self, username: &str, password: &str) -> Res {
-        self.get("/login").await;
-        self.post("/login", &[("username", username), ("password", password)]).await
-    }
-
     /// Logs in and completes every step: TOTP enrolment (administrators' first login) or the code.
     async fn login_complete(&mut self, username: &str, secrets: &mut HashMap<String, String>) {
         let res = self.login(username, PASSWORD).await;
@@ -168,12 +90,6 @@ impl Client {
             _ => {}
         }
     }
-}
-
-fn extract(body: &str, start: &str, end: &str) -> Option<String> {
-    let i = body.find(start)? + start.len();
-    let j = body[i..].find(end)? + i;
-    Some(body[i..j].to_owned())
 }
 
 #[tokio::test]

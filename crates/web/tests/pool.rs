@@ -1,11 +1,12 @@
 //! HTTP tests of the transferable pool, push campaigns and inquiries: the real router in-process on a real
 //! SQLite file with the demo city, some of its institution patents taken into the pool.
 
-use std::collections::HashMap;
+mod common;
+
+use common::{Client, extract};
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use ipbridge_domain::audit::Action;
 use ipbridge_domain::ids::{OrgId, PatentId};
@@ -15,7 +16,6 @@ use ipbridge_domain::revitalisation::{
 };
 use ipbridge_service::{Actor, App, AuditFilter, MatchFilter, PatentFilter, Settings};
 use ipbridge_store::{InventoryStore, NewInventoryRecord};
-use tower::ServiceExt;
 
 const PASSWORD: &str = "Demo#2026pass";
 /// The record's contact person and phone: never shown by the pool.
@@ -107,7 +107,7 @@ impl TestApp {
     }
 
     fn client(&self) -> Client {
-        Client { router: self.router.clone(), cookies: HashMap::new(), csrf: None }
+        Client::new(self.router.clone(), self.app.clone())
     }
 
     async fn audit_count(&self, action: Action) -> u64 {
@@ -120,85 +120,13 @@ impl TestApp {
     }
 }
 
-struct Res {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
-}
-
-/// A browser: keeps cookies and the CSRF token of the last page it saw.
-struct Client {
-    router: Router,
-    cookies: HashMap<String, String>,
-    csrf: Option<String>,
-}
-
 impl Client {
-    async fn send(&mut self, req: Request<Body>) -> Res {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        for v in res.headers().get_all(header::SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let status = res.status();
-        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        if let Some(token) = extract(&body, "name=\"csrf\" value=\"", "\"") {
-            self.csrf = Some(token);
-        }
-        Res { status, location, body }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Res {
-        let req =
-            Request::builder().uri(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        if self.csrf.is_none() {
-            self.get("/").await;
-        }
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        let token = self.csrf.clone().unwrap();
-        all.push(("csrf", &token));
-        self.post_raw(path, &all).await
-    }
-
-    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        let body = serde_urlencoded::to_string(fields).unwrap();
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::COOKIE, self.cookie_header())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(req).await
-    }
-
-    async fn login(&mut self, username: &str) {
+    /// Logs in and checks that it worked.
+    async fn login_ok(&mut self, username: &str) {
         self.get("/login").await;
         let res = self.post("/login", &[("username", username), ("password", PASSWORD)]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{username}: {}", res.body);
     }
-}
-
-fn extract(body: &str, start: &str, end: &str) -> Option<String> {
-    let i = body.find(start)? + start.len();
-    let j = body[i..].find(end)? + i;
-    Some(body[i..j].to_owned())
 }
 
 #[tokio::test]
@@ -263,7 +191,7 @@ async fn an_enterprise_declares_interest_gives_feedback_and_asks() {
     let before_pool_feedback = t.audit_count(Action::PoolFeedback).await;
     let (patent, title) = t.pooled[0].clone();
     let mut c = t.client();
-    c.login("enterprise_user").await;
+    c.login_ok("enterprise_user").await;
     let page = c.get(&format!("/pool/{patent}")).await;
     assert!(page.body.contains("我有意向") && page.body.contains("提交评价反馈") && page.body.contains("提交咨询"));
     assert!(!page.body.contains(CONTACT));
@@ -325,7 +253,7 @@ async fn an_enterprise_declares_interest_gives_feedback_and_asks() {
 
     // The holder sees it on its list and answers; another enterprise does not see it.
     let mut inst = t.client();
-    inst.login("institution_admin").await;
+    inst.login_ok("institution_admin").await;
     let list = inst.get("/inquiries").await;
     assert!(list.body.contains("能否提供样品") || list.body.contains(title.as_str()));
     inst.get(&inquiry).await;
@@ -333,10 +261,10 @@ async fn an_enterprise_declares_interest_gives_feedback_and_asks() {
     assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
     assert!(c.get(&inquiry).await.body.contains("可以，请联系科技处。"));
     let mut leader = t.client();
-    leader.login("bureau_leader").await;
+    leader.login_ok("bureau_leader").await;
     assert_eq!(leader.get(&inquiry).await.status, StatusCode::OK, "the bureau oversees");
     let mut reviewer = t.client();
-    reviewer.login("faculty_reviewer").await;
+    reviewer.login_ok("faculty_reviewer").await;
     // The record of this patent names no faculty: the demo reviewer's faculty does not see it.
     assert_eq!(reviewer.get(&inquiry).await.status, StatusCode::NOT_FOUND);
 }
@@ -349,7 +277,7 @@ async fn the_bureau_pushes_a_campaign_and_follows_overdue_inquiries() {
     let (patent, title) = t.pooled[0].clone();
     let enterprise = t.app.account_by_name("enterprise_user").await.unwrap();
     let mut c = t.client();
-    c.login("bureau_officer").await;
+    c.login_ok("bureau_officer").await;
     let home = c.get("/").await;
     assert!(home.body.contains("推送批次") && home.body.contains("企业咨询"));
     assert_eq!(c.get("/campaigns").await.status, StatusCode::OK);
@@ -393,7 +321,7 @@ async fn the_bureau_pushes_a_campaign_and_follows_overdue_inquiries() {
 
     // The enterprise sees the push; it may not open the bureau's pages.
     let mut e = t.client();
-    e.login("enterprise_user").await;
+    e.login_ok("enterprise_user").await;
     let pushed = e.get("/matches?origin=push").await;
     assert!(pushed.body.contains(title.as_str()));
     assert_eq!(e.get("/campaigns").await.status, StatusCode::FORBIDDEN);
@@ -404,13 +332,13 @@ async fn the_bureau_pushes_a_campaign_and_follows_overdue_inquiries() {
     t.app.clock().advance(Duration::days(30));
     // A month on, the earlier sessions have timed out: log in again.
     let mut c = t.client();
-    c.login("bureau_officer").await;
+    c.login_ok("bureau_officer").await;
     let overdue = c.get("/inquiries?overdue=1").await;
     assert_eq!(overdue.status, StatusCode::OK);
     assert!(overdue.body.contains(&format!("/inquiries/{inquiry}")) && overdue.body.contains("已逾期"));
     assert!(overdue.body.contains("逾期未答复（按单位）"));
     let mut inst = t.client();
-    inst.login("institution_admin").await;
+    inst.login_ok("institution_admin").await;
     let home = inst.get("/").await;
     assert!(home.body.contains("待答复的企业咨询") && home.body.contains("已逾期"), "{}", home.body);
 }

@@ -1,16 +1,16 @@
 //! HTTP tests of roadshows, follow-up projects and deals: the real router in-process on a real SQLite file
 //! with the demo city, logged in as the demo accounts.
 
-use std::collections::HashMap;
+mod common;
+
+use common::{Client, extract};
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::StatusCode;
 use chrono::Duration;
 use ipbridge_domain::audit::Action;
 use ipbridge_domain::org::OrgKind;
 use ipbridge_service::{Actor, App, AuditFilter, OrgFilter, PatentFilter, Settings};
-use tower::ServiceExt;
 
 const PASSWORD: &str = "Demo#2026pass";
 
@@ -32,7 +32,7 @@ impl TestApp {
     }
 
     fn client(&self) -> Client {
-        Client { router: self.router.clone(), cookies: HashMap::new(), csrf: None }
+        Client::new(self.router.clone(), self.app.clone())
     }
 
     async fn logged_in(&self, username: &str) -> Client {
@@ -61,85 +61,6 @@ impl TestApp {
 
     fn today(&self) -> chrono::NaiveDate {
         self.app.china_today()
-    }
-}
-
-struct Res {
-    status: StatusCode,
-    location: Option<String>,
-    content_type: String,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-/// A browser: keeps cookies and the CSRF token of the last page it saw.
-struct Client {
-    router: Router,
-    cookies: HashMap<String, String>,
-    csrf: Option<String>,
-}
-
-fn extract(body: &str, start: &str, end: &str) -> Option<String> {
-    let i = body.find(start)? + start.len();
-    let j = body[i..].find(end)? + i;
-    Some(body[i..j].to_owned())
-}
-
-impl Client {
-    async fn send(&mut self, req: Request<Body>) -> Res {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        for v in res.headers().get_all(header::SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let status = res.status();
-        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
-        let content_type =
-            res.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        if let Some(token) = extract(&body, "name=\"csrf\" value=\"", "\"") {
-            self.csrf = Some(token);
-        }
-        Res { status, location, content_type, body, bytes }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Res {
-        let req =
-            Request::builder().uri(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        if self.csrf.is_none() {
-            self.get("/").await;
-        }
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        let token = self.csrf.clone().unwrap();
-        all.push(("csrf", &token));
-        self.post_raw(path, &all).await
-    }
-
-    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
-        let body = serde_urlencoded::to_string(fields).unwrap();
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::COOKIE, self.cookie_header())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(req).await
     }
 }
 
