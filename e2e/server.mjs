@@ -90,6 +90,8 @@ export function usePlatform() {
       server.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipbridge-e2e-'));
       server.base = `http://127.0.0.1:${port}`;
       const child = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--data-dir', server.dir], {
+        // From the repository root, as the README runs it: the demo loads ../shared/data when it is there.
+        cwd: path.resolve(HERE, '..'),
         env: { ...process.env, IPBRIDGE_DEMO_PASSWORD: DEMO_PASSWORD, IPBRIDGE_LOG: 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -72,6 +72,9 @@ enum Command {
     },
     /// Rebuild the search index from the database (stop the server first; it keeps its index current).
     Reindex,
+    /// Recompute the indicators (places, chains, high-value criteria, aggregates) and take this month's
+    /// snapshot now. The server does this by itself on start, after changes and on the policy's schedule.
+    Indicators,
     /// Manage accounts from the server's console.
     User {
         #[command(subcommand)]
@@ -322,6 +325,20 @@ async fn run_async(cli: Cli, settings: Settings) -> Result<ExitCode> {
             println!("检索索引已重建：{n} 件专利，用时 {:.1} 秒 / index rebuilt", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Indicators => {
+            let app = open(settings).await?;
+            let r = app.take_indicator_snapshot(&Actor::cli()).await.map_err(service_error)?;
+            println!(
+                "指标已刷新 / indicators refreshed: {} 件专利，本市 {} 件，有效发明专利 {} 件，高价值发明专利 {} 件，更新 {} 条，用时 {:.1} 秒",
+                r.patents,
+                r.in_city,
+                r.valid_invention,
+                r.high_value,
+                r.changed,
+                r.millis as f64 / 1000.0
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             // Opened without migrating or starting the application: verification writes nothing.
             let path = settings.server.data_dir.join(ipbridge_service::DATABASE_FILE);
@@ -421,6 +438,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<ExitCode> {
     }
     // After the demo data and reference tables: the index is built with the final lexicon.
     app.start_search().await?;
+    app.start_indicators();
     if !app.has_users().await? {
         tracing::warn!(
             "尚无任何账号 / no accounts yet: create the first system administrator with `ipbridge user add admin --role system_admin` (password from standard input)"

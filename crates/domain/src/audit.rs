@@ -152,6 +152,16 @@ actions! {
     DealCreate => "deal.create", "登记转化交易";
     DealUpdate => "deal.update", "修改转化交易";
     DealCancel => "deal.cancel", "撤销转化交易";
+    AwardRecord => "indicator.award_record", "登记获奖专利";
+    AwardDelete => "indicator.award_delete", "删除获奖专利登记";
+    AwardImport => "indicator.award_import", "导入获奖专利名单";
+    PlaceSet => "indicator.place_set", "指定申请人归属";
+    PlaceClear => "indicator.place_clear", "取消申请人归属指定";
+    TrademarkStatsSave => "indicator.trademark_stats", "录入商标与地理标志统计";
+    TrademarkStatsImport => "indicator.trademark_import", "导入商标与地理标志统计";
+    IntensiveStatsSave => "indicator.intensive_stats", "录入专利密集型产业统计";
+    SnapshotTake => "indicator.snapshot", "生成指标快照";
+    IndicatorRefresh => "indicator.refresh", "刷新指标汇总";
 }
 
 /// One audit record as it is hashed. Optional fields hash as empty strings.

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod credit_code;
 pub mod demand;
 pub mod ids;
+pub mod indicators;
 pub mod matching;
 pub mod money;
 pub mod notification;

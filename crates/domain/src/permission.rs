@@ -105,11 +105,16 @@ pub enum Permission {
     RecordFollowUps,
     /// Record transfer deals (the bureau any; an institution its own patents').
     RecordDeals,
+    /// See the indicators, dashboards, breakdowns and chain landscapes.
+    ViewIndicators,
+    /// Enter statistics (trademarks, patent-intensive industries), record awards, set where applicants
+    /// count, take snapshots.
+    ManageIndicators,
 }
 
 impl Permission {
     /// Every permission, for matrix tests and documentation.
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 31] = [
         Permission::ManageAccounts,
         Permission::ManageConfig,
         Permission::GrantRoles,
@@ -139,6 +144,8 @@ impl Permission {
         Permission::RegisterRoadshows,
         Permission::RecordFollowUps,
         Permission::RecordDeals,
+        Permission::ViewIndicators,
+        Permission::ManageIndicators,
     ];
 
     /// Chinese name shown in role descriptions.
@@ -173,6 +180,8 @@ impl Permission {
             Permission::RegisterRoadshows => "路演报名",
             Permission::RecordFollowUps => "一对一跟踪服务",
             Permission::RecordDeals => "登记转化交易",
+            Permission::ViewIndicators => "查看指标与统计看板",
+            Permission::ManageIndicators => "维护指标数据（商标统计、获奖、归属、快照）",
         }
     }
 }
@@ -259,9 +268,11 @@ impl Role {
                 ManageRoadshows,
                 RecordFollowUps,
                 RecordDeals,
+                ViewIndicators,
+                ManageIndicators,
             ],
-            Role::BureauLeader => &[ViewAllOrgs, ViewAllMatches, ViewCoverage, ViewAllInventory],
-            Role::DepartmentOfficer | Role::CountyOfficer => &[],
+            Role::BureauLeader => &[ViewAllOrgs, ViewAllMatches, ViewCoverage, ViewAllInventory, ViewIndicators],
+            Role::DepartmentOfficer | Role::CountyOfficer => &[ViewIndicators],
             Role::InstitutionAdmin => &[
                 ManageOwnOrg,
                 ImportOwnPatents,

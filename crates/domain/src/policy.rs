@@ -112,6 +112,35 @@ pub struct Policy {
     pub protection: ProtectionRules,
     /// Where working-day deadlines take their holidays from.
     pub calendar: CalendarRules,
+    /// How often the indicators are recomputed and how far back their history is reconstructed.
+    #[serde(default)]
+    pub indicators: IndicatorRules,
+}
+
+/// Scheduling of the indicator aggregates and snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRules {
+    /// Minutes between two scheduled refreshes (imports and edits also trigger one).
+    #[serde(default = "default_refresh_minutes")]
+    pub refresh_minutes: u32,
+    /// How many years of monthly history the first refresh reconstructs from filing and grant dates.
+    #[serde(default = "default_backfill_years")]
+    pub backfill_years: u32,
+}
+
+const fn default_refresh_minutes() -> u32 {
+    60
+}
+
+const fn default_backfill_years() -> u32 {
+    10
+}
+
+impl Default for IndicatorRules {
+    fn default() -> Self {
+        IndicatorRules { refresh_minutes: default_refresh_minutes(), backfill_years: default_backfill_years() }
+    }
 }
 
 /// The city whose measures the file encodes.
@@ -126,6 +155,9 @@ pub struct City {
     pub division_code: String,
     /// Province, e.g. 陕西省.
     pub province: String,
+    /// Resident population; when absent, the counties' populations are added up.
+    #[serde(default)]
+    pub population: Option<u64>,
 }
 
 /// The document that issues the measures, so every page can cite its basis.
@@ -216,6 +248,13 @@ pub struct County {
     pub name: String,
     /// What kind of unit it is, which decides the code form it may use.
     pub kind: CountyKind,
+    /// Resident population, for per-10,000 indicators; a zone counted inside its districts has none.
+    #[serde(default)]
+    pub population: Option<u64>,
+    /// Other names addresses use for it (安康高新区 for 安康高新技术产业开发区), so an applicant's address
+    /// places a patent in it.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// The kind of a county-level unit, which decides whether it has an official division code.
@@ -271,6 +310,12 @@ impl IndustryChain {
     pub fn matches_ipc(&self, ipc: &str) -> bool {
         let symbol: String = ipc.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
         self.ipc_prefixes.iter().any(|prefix| ipc_prefix_matches(prefix, &symbol))
+    }
+
+    /// The first of the chain's prefixes that `ipc` falls under (what the chain pages show as the mapping).
+    pub fn matching_prefix(&self, ipc: &str) -> Option<&str> {
+        let symbol: String = ipc.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+        self.ipc_prefixes.iter().find(|prefix| ipc_prefix_matches(prefix, &symbol)).map(String::as_str)
     }
 }
 
@@ -526,7 +571,16 @@ impl Policy {
         validate_open_license(&self.open_license)?;
         validate_revitalisation(&self.revitalisation)?;
         validate_protection(&self.protection)?;
-        validate_calendar(&self.calendar)
+        validate_calendar(&self.calendar)?;
+        validate_indicators(&self.indicators)
+    }
+
+    /// The city's resident population: the `[city]` figure, else the counties' sum; `None` when unknown.
+    pub fn population(&self) -> Option<u64> {
+        self.city.population.or_else(|| {
+            let sum: u64 = self.counties.iter().filter_map(|c| c.population).sum();
+            (sum > 0).then_some(sum)
+        })
     }
 
     /// Loads and validates the holiday calendar the policy names in `[calendar]`.
@@ -840,6 +894,21 @@ fn validate_counties(counties: &[County], city: &City) -> Result<(), PolicyError
         require_unique(&mut codes, code, i, format!("counties[{i}].code"), "县区代码", "counties")?;
         require_text(format!("counties[{i}].name"), &county.name)?;
         require_unique(&mut names, &county.name, i, format!("counties[{i}].name"), "县区名称", "counties")?;
+        if county.population == Some(0) {
+            return Err(invalid(format!("counties[{i}].population"), "常住人口必须大于 0（不知道时不写）"));
+        }
+        for (j, alias) in county.aliases.iter().enumerate() {
+            require_text(format!("counties[{i}].aliases[{j}]"), alias)?;
+        }
+    }
+    Ok(())
+}
+
+fn validate_indicators(rules: &IndicatorRules) -> Result<(), PolicyError> {
+    require_at_least("indicators.refresh_minutes", u64::from(rules.refresh_minutes), 1)?;
+    require_at_least("indicators.backfill_years", u64::from(rules.backfill_years), 1)?;
+    if rules.backfill_years > 30 {
+        return Err(invalid("indicators.backfill_years", "回溯年数不应超过 30 年"));
     }
     Ok(())
 }
@@ -958,6 +1027,13 @@ fn validate_targets(policy: &Policy) -> Result<(), PolicyError> {
     for (i, target) in policy.targets.iter().enumerate() {
         require_code(format!("targets[{i}].code"), &target.code)?;
         require_unique(&mut codes, &target.code, i, format!("targets[{i}].code"), "指标代码", "targets")?;
+        if target.code.parse::<crate::indicators::Indicator>().is_err() {
+            let known: Vec<&str> = crate::indicators::Indicator::ALL.iter().map(|i| i.code()).collect();
+            return Err(invalid(
+                format!("targets[{i}].code"),
+                format!("未知指标代码 {:?}（应为 {} 之一）", target.code, known.join("、")),
+            ));
+        }
         require_text(format!("targets[{i}].name"), &target.name)?;
         if target.value == 0 {
             return Err(invalid(format!("targets[{i}].value"), "目标值必须大于 0"));
@@ -1356,10 +1432,20 @@ mod tests {
         let targets: Vec<(&str, u64)> = policy.targets.iter().map(|t| (t.code.as_str(), t.value)).collect();
         assert_eq!(
             targets,
-            [("valid_invention_patents", 400), ("high_value_invention_patents", 100), ("valid_trademarks", 30_000)]
+            [
+                ("valid_invention_patents", 400),
+                ("high_value_invention_patents", 100),
+                ("valid_trademarks", 30_000),
+                ("stock_patent_coverage", 100)
+            ]
         );
         let due = NaiveDate::from_ymd_opt(2025, 12, 31).expect("date");
-        assert!(policy.targets.iter().all(|t| t.due == due && t.measure == 2 && t.unit == "件"));
+        assert!(policy.targets[..3].iter().all(|t| t.due == due && t.measure == 2 && t.unit == "件"));
+        assert_eq!((policy.targets[3].due, policy.targets[3].measure, policy.targets[3].unit.as_str()), (due, 1, "%"));
+        // Population for per-10,000 figures: the counties' sum when the city gives none; zones have none.
+        assert_eq!(policy.population(), Some(2_421_000));
+        assert_eq!(policy.county("6109A1").map(|c| (c.population, c.aliases.len())), Some((None, 3)));
+        assert_eq!(policy.indicators, IndicatorRules { refresh_minutes: 60, backfill_years: 10 });
 
         let yuan = |y: i64| Money::from_yuan(y).expect("fits");
         let money = &policy.money;

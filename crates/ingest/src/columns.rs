@@ -72,6 +72,8 @@ pub enum PatentField {
     LicenseCount,
     /// 质押次数.
     PledgeCount,
+    /// 质押金额.
+    PledgeAmount,
     /// 转让日期.
     TransferDate,
     /// 许可日期.
@@ -131,6 +133,7 @@ pub const PATENT_ALIASES: &[FieldAliases<PatentField>] = &[
     FieldAliases { field: PatentField::TransferCount, label: "专利转移次数", aliases: &["专利转移次数", "转让次数", "转移次数", "权利转移次数", "Transfer Count"] },
     FieldAliases { field: PatentField::LicenseCount, label: "许可次数", aliases: &["许可次数", "专利许可次数", "许可备案次数", "License Count"] },
     FieldAliases { field: PatentField::PledgeCount, label: "质押次数", aliases: &["质押次数", "专利质押次数", "Pledge Count"] },
+    FieldAliases { field: PatentField::PledgeAmount, label: "质押金额", aliases: &["质押金额", "质押融资金额", "质押融资额", "质押登记金额", "质押金额(元)", "Pledge Amount"] },
     FieldAliases { field: PatentField::TransferDate, label: "转让日期", aliases: &["转让日期", "转让日", "转移日期", "权利转移日", "Transfer Date"] },
     FieldAliases { field: PatentField::LicenseDate, label: "许可日期", aliases: &["许可日期", "许可日", "许可备案日", "许可生效日", "License Date"] },
     FieldAliases { field: PatentField::PledgeDate, label: "质押日期", aliases: &["质押日期", "质押日", "质押登记日", "Pledge Date"] },
@@ -423,7 +426,7 @@ mod tests {
     fn alias_tables_are_unambiguous() {
         check_table::<PatentField>();
         check_table::<OrgField>();
-        assert_eq!(PatentField::all().count(), 32);
+        assert_eq!(PatentField::all().count(), 33);
         assert_eq!(OrgField::all().count(), 7);
     }
 
@@ -507,7 +510,8 @@ mod tests {
         ];
         let cols = PatentColumns::from_headers(&headers(&names)).unwrap();
         for f in PatentField::all() {
-            if f != PatentField::Claims && f != PatentField::CitedByCount {
+            // The CNIPA schema has no claims text, cited-by count or pledge amount.
+            if !matches!(f, PatentField::Claims | PatentField::CitedByCount | PatentField::PledgeAmount) {
                 assert!(cols.column(f).is_some(), "{f:?} not mapped");
             }
         }

@@ -8,6 +8,7 @@
 pub mod columns;
 pub mod demands;
 pub mod export;
+pub mod indicator_inputs;
 pub mod inventory;
 pub mod patents;
 pub mod read;

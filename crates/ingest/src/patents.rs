@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use ipbridge_domain::CreditCode;
 use ipbridge_domain::credit_code::fold_full_width;
 use ipbridge_domain::org::{InstitutionKind, OrgKind};
 use ipbridge_domain::patent::{
     Applicant, ApplicationNo, IpcCode, LegalStatus, PatentRecord, PatentType, parse_date, province_code_from,
     split_multi,
 };
+use ipbridge_domain::{CreditCode, Money};
 
 use crate::columns::{OrgColumns, OrgField, PatentColumns, PatentField, TableField};
 use crate::read::{RAW_LINE_COLUMN, RawRow};
@@ -86,6 +86,50 @@ fn parse_count(value: &str) -> Result<Option<u32>, String> {
         return Err(format!("“{}”不是有效的次数：应填写0或正整数，如 0、3", quote(value)));
     }
     whole.parse::<u32>().map(Some).map_err(|_| format!("“{}”太大，不是合理的次数", quote(value)))
+}
+
+/// An amount written in 万元 (`1,200`, `1234.5678`). One 万元 is 1,000,000 fen, so up to six decimals are
+/// still whole fen: registers give amounts such as 1234.5678 万元, which yuan parsing (two decimals) refuses.
+fn wan_to_money(number: &str) -> Option<Money> {
+    const FEN_PER_WAN: i64 = 1_000_000;
+    // Negative amounts are refused by the caller; "-0.5" must not lose its sign to the whole part "-0".
+    if number.starts_with('-') {
+        return None;
+    }
+    let (whole, fraction) = match number.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (number, None),
+    };
+    // Whole 万元 read as yuan: digits and thousands separators checked, ×100 fen.
+    let whole_fen = Money::parse_yuan(whole).ok()?.fen().checked_mul(FEN_PER_WAN / 100)?;
+    let fraction_fen = match fraction {
+        None => 0,
+        Some(f) if !f.is_empty() && f.len() <= 6 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            let digits = u32::try_from(f.len()).ok()?;
+            f.parse::<i64>().ok()? * 10_i64.pow(6 - digits)
+        }
+        Some(_) => return None,
+    };
+    whole_fen.checked_add(fraction_fen).map(Money::from_fen)
+}
+
+/// A pledge amount cell in yuan: "" → `None`; `12000000`, `12,000,000.00元`, and `1200万元` / `1200万` /
+/// `1234.5678万元`.
+fn parse_pledge_amount(value: &str) -> Result<Option<Money>, String> {
+    let folded: String = value.chars().map(fold_full_width).filter(|c| !c.is_whitespace()).collect();
+    if folded.is_empty() {
+        return Ok(None);
+    }
+    let bad = || format!("“{}”不是有效的质押金额：应填写元金额，如 12000000、1,200万元", quote(value));
+    let wan = folded.strip_suffix("万元").or_else(|| folded.strip_suffix('万'));
+    let amount = match wan {
+        Some(number) => wan_to_money(number).ok_or_else(bad)?,
+        None => Money::parse_yuan(&folded).map_err(|_| bad())?,
+    };
+    if amount.fen() < 0 {
+        return Err(bad());
+    }
+    Ok(Some(amount))
 }
 
 /// Reads the cells of one row, remembering which columns were used so the rest can go to `extra`.
@@ -302,6 +346,15 @@ pub fn map_patent_row(cols: &PatentColumns, headers: &[String], row: &RawRow) ->
     let transfer_count = count(&mut cells, PatentField::TransferCount).unwrap_or(0);
     let license_count = count(&mut cells, PatentField::LicenseCount).unwrap_or(0);
     let pledge_count = count(&mut cells, PatentField::PledgeCount).unwrap_or(0);
+    let (pledge_amount_col, pledge_amount_text) = take!(PatentField::PledgeAmount);
+    let pledge_amount = match parse_pledge_amount(pledge_amount_text) {
+        Ok(amount) => amount,
+        Err(message) => {
+            let column = column!(PatentField::PledgeAmount, pledge_amount_col);
+            cells.error(column, message);
+            None
+        }
+    };
 
     // People and organisations. The address column describes the first applicant only.
     let (_, applicants_text) = take!(PatentField::Applicants);
@@ -434,6 +487,7 @@ pub fn map_patent_row(cols: &PatentColumns, headers: &[String], row: &RawRow) ->
         transfer_count,
         license_count,
         pledge_count,
+        pledge_amount,
         transfer_date,
         license_date,
         pledge_date,

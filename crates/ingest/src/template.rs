@@ -16,7 +16,7 @@ pub(crate) struct ColumnHelp {
 }
 
 /// Template column order: identification first, then what a clerk usually has, then the rarer data.
-const PATENT_ORDER: [PatentField; 32] = [
+const PATENT_ORDER: [PatentField; 33] = [
     PatentField::ApplicationNo,
     PatentField::Title,
     PatentField::PatentType,
@@ -47,6 +47,7 @@ const PATENT_ORDER: [PatentField; 32] = [
     PatentField::LicenseCount,
     PatentField::LicenseDate,
     PatentField::PledgeCount,
+    PatentField::PledgeAmount,
     PatentField::PledgeDate,
     PatentField::LapseDate,
 ];
@@ -122,6 +123,12 @@ fn patent_help(field: PatentField) -> ColumnHelp {
         PatentField::LicenseCount => help(false, COUNT_FORMAT, "许可备案次数", "0"),
         PatentField::LicenseDate => help(false, DATE_FORMAT, "最近一次许可日期", ""),
         PatentField::PledgeCount => help(false, COUNT_FORMAT, "质押登记次数", "0"),
+        PatentField::PledgeAmount => help(
+            false,
+            "金额（元），如 12000000 或 1,200万元",
+            "质押融资金额（多次质押时填最高一笔）；达到政策门槛即满足高价值发明专利条件",
+            "",
+        ),
         PatentField::PledgeDate => help(false, DATE_FORMAT, "最近一次质押日期", ""),
         PatentField::LapseDate => help(false, DATE_FORMAT, "专利权失效日期", ""),
     }

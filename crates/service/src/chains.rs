@@ -152,6 +152,8 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        // Every patent is mapped to the chains again.
+        self.request_indicator_refresh("chain");
         Ok(id)
     }
 
@@ -171,6 +173,7 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        self.request_indicator_refresh("chain");
         Ok(())
     }
 }

@@ -298,6 +298,7 @@ impl App {
         let run = self.import_records(actor, "演示专利数据", patents).await?;
         let demands = self.seed_demo_matching(actor, &orgs, today).await?;
         let records = self.seed_demo_revitalisation(&orgs, today).await?;
+        let statistics = self.seed_demo_indicators(today).await?;
         self.record(actor.audit(
             Action::DemoSeed,
             "platform",
@@ -308,6 +309,7 @@ impl App {
                 "patents": run.counts.inserted,
                 "demands": demands,
                 "inventory_records": records,
+                "statistics_months": statistics,
             }),
         ))
         .await?;

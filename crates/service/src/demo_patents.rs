@@ -2,6 +2,7 @@
 //! institutions and enterprises, with valid application numbers. Deterministic, so every demo is alike.
 
 use chrono::{Datelike, Duration, NaiveDate};
+use ipbridge_domain::Money;
 use ipbridge_domain::org::{Org, OrgKind};
 use ipbridge_domain::patent::{Applicant, ApplicationNo, IpcCode, LegalStatus, PatentRecord, PatentType, expiry_date};
 use rand::rngs::StdRng;
@@ -272,6 +273,20 @@ pub fn demo_patents(orgs: &[Org], count: usize, today: NaiveDate) -> Vec<PatentR
             PatentType::Design => "S",
         };
         let pub_serial = 100_000_000 + u64::from(serial) * 7 % 99_999_999;
+        // What the indicators read (lapse dates, foreign family, pledge financing) comes from a generator of
+        // its own, so every record above stays as it was.
+        let mut extra = StdRng::seed_from_u64(u64::from(serial) ^ 0x6109_1D1C);
+        let lapse_date = grant_date
+            .filter(|_| legal_status == LegalStatus::Lapsed)
+            .map(|g| (g + Duration::days(extra.random_range(400..2400))).min(today));
+        let granted_invention = patent_type == PatentType::Invention && legal_status == LegalStatus::Granted;
+        let family = if granted_invention && extra.random_bool(0.06) {
+            vec![format!("US{}A1", 20_230_000_000_u64 + u64::from(serial))]
+        } else {
+            Vec::new()
+        };
+        let pledged = granted_invention && extra.random_bool(0.06);
+        let pledge_amount = pledged.then(|| Money::from_yuan(extra.random_range(2..=15) * 1_000_000)).flatten();
         out.push(PatentRecord {
             patent_type,
             publication_no: Some(format!("CN{pub_serial}{publication_letter}")),
@@ -293,17 +308,18 @@ pub fn demo_patents(orgs: &[Org], count: usize, today: NaiveDate) -> Vec<PatentR
             ipc_codes,
             cpc_codes: Vec::new(),
             priorities: Vec::new(),
-            family: Vec::new(),
-            has_foreign_family: false,
+            has_foreign_family: !family.is_empty(),
+            family,
             citation_count: Some(rng.random_range(0..12)),
             cited_by_count: Some(rng.random_range(0..6)),
             transfer_count: 0,
             license_count: 0,
-            pledge_count: 0,
+            pledge_count: u32::from(pledged),
+            pledge_amount,
             transfer_date: None,
             license_date: None,
             pledge_date: None,
-            lapse_date: None,
+            lapse_date,
             legal_status,
             legal_status_raw: raw.to_owned(),
             province_code: Some("61".to_owned()),

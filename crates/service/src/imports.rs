@@ -102,6 +102,8 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        // The linked organisation may place the applicant's patents in a county.
+        self.request_indicator_refresh("applicant_link");
         Ok(changed)
     }
 }

@@ -9,11 +9,13 @@ pub mod chains;
 pub mod config;
 pub mod demands;
 pub mod demo;
+mod demo_indicators;
 pub mod demo_patents;
 mod demo_revitalisation;
 mod error;
 pub mod exports;
 pub mod imports;
+pub mod indicators;
 pub mod maintenance;
 pub mod matches;
 pub mod notifications;
@@ -42,9 +44,9 @@ pub use error::{ErrorCode, FieldErrors, LoginError, Result, ServiceError};
 /// File formats and the import templates, for the web and command line.
 pub use ipbridge_ingest::{Format, demand_template_xlsx, org_template_xlsx, patent_template_xlsx};
 pub use ipbridge_store::{
-    AuditFilter, Conflict, DATABASE_FILE, Db, DemandFilter, EnterpriseProfile, EnterpriseProfileInput, ImportCounts,
-    ImportRecord, ImportStatus, MatchFilter, MatchRecord, MatchSort, OrgFilter, PatentFilter, PatentSort,
-    ProfileDemand, StoredChain, UserFilter,
+    AuditFilter, Conflict, DATABASE_FILE, Db, DemandFilter, EnterpriseProfile, EnterpriseProfileInput, HighValueFilter,
+    ImportCounts, ImportRecord, ImportStatus, ListedFacts, ListedPatent, MatchFilter, MatchRecord, MatchSort,
+    OrgFilter, PatentFilter, PatentSort, PlaceFilter, ProfileDemand, StoredChain, UserFilter,
 };
 
 /// The built-in policy of the first city, used when no `--policy` file is given.
@@ -184,6 +186,8 @@ pub struct App {
     clock: Arc<Clock>,
     /// The search engine, opened on first use (opening loads the segmentation dictionary).
     search: Arc<tokio::sync::OnceCell<Arc<search::SearchEngine>>>,
+    /// The indicator refresh job (one run at a time; requests coalesce).
+    indicators: Arc<indicators::refresh::Jobs>,
 }
 
 /// The platform's clock: real time plus an offset that simulations and tests advance, so that lockouts,
@@ -276,6 +280,7 @@ impl App {
             key: Arc::new(key),
             clock: Arc::new(Clock::default()),
             search: Arc::new(tokio::sync::OnceCell::new()),
+            indicators: indicators::refresh::jobs(),
         };
         chains::seed_from_policy(&app).await?;
         Ok(app)

@@ -213,6 +213,8 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        // The organisation's county places its patents.
+        self.request_indicator_refresh("org");
         Ok(())
     }
 

@@ -14,9 +14,9 @@ use ipbridge_ingest::{
     Cell, Format, PatentColumns, PatentField, RawRow, Table, TablePart, format_reason, map_patent_row, stream_table,
 };
 use ipbridge_store::{
-    ApplicantStore, AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport,
-    OrgFilter, OrgStore, PatentChange, PatentFilter, PatentStore, PatentSummary, PatentWrite, ReferenceStore,
-    StoredPatent, Tx,
+    ApplicantStore, AuditStore, ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, ListedFacts,
+    NewImport, OrgFilter, OrgStore, PatentChange, PatentFilter, PatentStore, PatentSummary, PatentWrite,
+    ReferenceStore, StoredPatent, Tx,
 };
 use serde_json::json;
 use sm3::{Digest, Sm3};
@@ -154,6 +154,7 @@ fn keep_missing_fields(new: &mut PatentRecord, old: &PatentRecord, has: impl Fn(
     keep!(F::TransferCount, transfer_count);
     keep!(F::LicenseCount, license_count);
     keep!(F::PledgeCount, pledge_count);
+    keep!(F::PledgeAmount, pledge_amount);
     keep!(F::TransferDate, transfer_date);
     keep!(F::LicenseDate, license_date);
     keep!(F::PledgeDate, pledge_date);
@@ -546,6 +547,8 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        // New or changed patents move the indicators.
+        self.request_indicator_refresh("import");
         self.db.read().await?.import(id).await?.ok_or(ServiceError::NotFound)
     }
 
@@ -709,6 +712,8 @@ pub struct PatentPage {
     pub patents: Vec<PatentSummary>,
     /// Total matching.
     pub total: u64,
+    /// What the last indicator refresh derived for each listed patent (none before its first refresh).
+    pub facts: HashMap<PatentId, ListedFacts>,
 }
 
 /// A patent with what the detail page derives from it.
@@ -734,9 +739,31 @@ impl App {
     pub async fn list_patents(&self, actor: &Actor, filter: &PatentFilter) -> Result<PatentPage> {
         actor.authenticated()?;
         let mut tx = self.db.read().await?;
-        let patents = tx.list_patents(filter).await?;
+        let rows = tx.list_patents_with_facts(filter).await?;
         let total = tx.count_patents(filter).await?;
-        Ok(PatentPage { patents, total })
+        let mut facts = HashMap::new();
+        let patents = rows
+            .into_iter()
+            .map(|row| {
+                if let Some(f) = row.facts {
+                    facts.insert(row.summary.id, f);
+                }
+                row.summary
+            })
+            .collect();
+        Ok(PatentPage { patents, total, facts })
+    }
+
+    /// The county a listed patent counts for, as the list and its export name it.
+    pub fn place_label(&self, facts: Option<&ListedFacts>) -> String {
+        match facts {
+            None => "尚未汇总".to_owned(),
+            Some(f) if !f.in_city => "非本市".to_owned(),
+            Some(f) => match f.county_code.as_deref() {
+                None => "本市（县区不明）".to_owned(),
+                Some(code) => self.policy.county(code).map_or_else(|| code.to_owned(), |c| c.name.clone()),
+            },
+        }
     }
 
     /// One patent with its derived dates, IPC titles and history.
@@ -799,9 +826,23 @@ impl App {
                 "主分类号",
                 "第一申请人",
                 "所属机构",
+                "高价值发明专利",
+                "满足的高价值条件",
+                "归属县区",
             ],
         );
         for p in &page.patents {
+            let facts = page.facts.get(&p.id);
+            // Only valid invention patents take part in the high-value assessment: for the others the
+            // criteria that happen to hold are not "conditions met", so the column stays empty.
+            let (high_value, criteria) = match facts {
+                None => ("尚未汇总".to_owned(), String::new()),
+                Some(f) if f.valid_invention => (
+                    if f.high_value { "是" } else { "否" }.to_owned(),
+                    f.criteria().iter().map(|c| c.label()).collect::<Vec<_>>().join("、"),
+                ),
+                Some(_) => ("否（非有效发明专利）".to_owned(), String::new()),
+            };
             t.push(vec![
                 Cell::from(p.application_no.as_str()),
                 Cell::from(p.patent_type.label()),
@@ -813,18 +854,12 @@ impl App {
                 Cell::from(p.main_ipc.clone()),
                 Cell::from(p.first_applicant.as_str()),
                 Cell::from(p.owner_name.clone()),
+                Cell::from(high_value),
+                Cell::from(criteria),
+                Cell::from(self.place_label(facts)),
             ]);
         }
-        let bytes = t.to_xlsx().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.record(actor.audit(
-            Action::ListExport,
-            "patents",
-            "",
-            Outcome::Success,
-            json!({"rows": page.patents.len()}),
-        ))
-        .await?;
-        Ok(bytes)
+        self.finish_export(actor, "patents", "", &t).await
     }
 }
 

@@ -120,6 +120,8 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        // The concordance decides the first high-value criterion.
+        self.request_indicator_refresh("reference");
         Ok(report)
     }
 }

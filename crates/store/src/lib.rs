@@ -17,6 +17,7 @@ mod chains;
 mod demands;
 mod error;
 mod imports;
+mod indicators;
 mod matches;
 mod notifications;
 mod orgs;
@@ -43,11 +44,18 @@ pub use chains::{ChainStore, StoredChain};
 pub use demands::{DemandFilter, DemandStore, NewDemand};
 pub use error::{Conflict, StoreError};
 pub use imports::{ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport};
+pub use indicators::{
+    ApplicantPlace, ApplicantPlaceFilter, ApplicantScope, AwardFilter, AwardRow, AwardStore, BasisCount, ChainLink,
+    ChainPoolPatent, FactSource, IndicatorCell, IndicatorStore, IntensiveRow, LandscapeStore, MappingCount, NewAward,
+    PatentFact, PlaceOverrideRow, PlaceStore, RefreshRun, Snapshot, SnapshotWrite, StatsStore, StoredAward,
+    StoredIntensive, StoredPlace, StoredTrademark, TrademarkRow,
+};
 pub use matches::{MatchFilter, MatchRecord, MatchSort, MatchStore, NewMatch};
 pub use notifications::{NewNotification, NotificationReader, NotificationStore};
 pub use orgs::{OrgFilter, OrgStore};
 pub use patents::{
-    ExistingPatent, PatentChange, PatentFilter, PatentSort, PatentStore, PatentSummary, PatentWrite, StoredPatent,
+    ExistingPatent, HighValueFilter, ListedFacts, ListedPatent, PatentChange, PatentFilter, PatentSort, PatentStore,
+    PatentSummary, PatentWrite, PlaceFilter, StoredPatent,
 };
 pub use profiles::{EnterpriseProfile, EnterpriseProfileInput, ProfileDemand, ProfileStore};
 pub use reference::{IpcTitle, ReferenceStore, SeiCategory};

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ipbridge_domain::ids::{ImportId, OrgId, PatentId};
+use ipbridge_domain::indicators::high_value::Criterion;
 use ipbridge_domain::patent::{LegalStatus, PatentRecord, PatentType};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -142,8 +143,10 @@ pub struct PatentFilter {
     pub ipc_prefix: Option<String>,
     /// Only patents an organisation holds as an applicant.
     pub holder_org: Option<OrgId>,
-    /// Only patents whose owner organisation lies in this county.
-    pub county_code: Option<String>,
+    /// Only patents the indicator refresh placed in the city, in a county of it, or outside it.
+    pub place: Option<PlaceFilter>,
+    /// Only high-value invention patents, or those meeting one criterion.
+    pub high_value: Option<HighValueFilter>,
     /// Only patents filed in this year.
     pub filing_year: Option<i32>,
     /// Title, application number or first applicant contains.
@@ -154,6 +157,57 @@ pub struct PatentFilter {
     pub limit: u32,
     /// Rows to skip.
     pub offset: u32,
+}
+
+/// Where the indicator refresh placed a patent (`patent_facts`): patents not refreshed yet match none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceFilter {
+    /// The city's patents, whatever their county.
+    City,
+    /// The city's patents placed in this county.
+    County(String),
+    /// Patents placed outside the city.
+    Outside,
+}
+
+/// Which high-value invention patents (`patent_facts`): only valid invention patents are high-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HighValueFilter {
+    /// Meeting at least one criterion.
+    Any,
+    /// Meeting this criterion (and perhaps others).
+    Criterion(Criterion),
+}
+
+/// What the last indicator refresh derived for a listed patent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFacts {
+    /// In the city.
+    pub in_city: bool,
+    /// Its county, when known.
+    pub county_code: Option<String>,
+    /// A granted invention patent in force.
+    pub valid_invention: bool,
+    /// A high-value invention patent.
+    pub high_value: bool,
+    /// The criteria that hold (bit set of `Criterion::bit`).
+    pub hv_criteria: u8,
+}
+
+impl ListedFacts {
+    /// The criteria that hold, in the national definition's order.
+    pub fn criteria(&self) -> Vec<Criterion> {
+        Criterion::of_bits(self.hv_criteria)
+    }
+}
+
+/// A listed patent with its indicator facts (none before the patent's first refresh).
+#[derive(Debug, Clone)]
+pub struct ListedPatent {
+    /// The summary columns.
+    pub summary: PatentSummary,
+    /// The derived facts.
+    pub facts: Option<ListedFacts>,
 }
 
 /// Patents area.
@@ -184,6 +238,8 @@ pub trait PatentStore {
     async fn patent(&mut self, id: PatentId) -> Result<Option<StoredPatent>>;
     /// A page of patents.
     async fn list_patents(&mut self, f: &PatentFilter) -> Result<Vec<PatentSummary>>;
+    /// A page of patents with what the last indicator refresh derived for each (lists and exports).
+    async fn list_patents_with_facts(&mut self, f: &PatentFilter) -> Result<Vec<ListedPatent>>;
     /// How many patents match (ignoring paging).
     async fn count_patents(&mut self, f: &PatentFilter) -> Result<u64>;
     /// A patent's history, oldest first.
@@ -199,6 +255,11 @@ pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.application_no, p.patent_type,
 fn date(s: Option<String>) -> Result<Option<NaiveDate>> {
     s.map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|e| StoreError::Corrupt(format!("date {d:?}: {e}"))))
         .transpose()
+}
+
+/// The first applicant's address (the one the place rule reads), empty when the source gives none.
+fn first_address(r: &PatentRecord) -> String {
+    r.applicants.first().and_then(|a| a.address.clone()).unwrap_or_default()
 }
 
 fn date_text(d: Option<NaiveDate>) -> Option<String> {
@@ -227,8 +288,70 @@ pub(crate) fn summary_from_row(row: &SqliteRow) -> Result<PatentSummary> {
     })
 }
 
+/// Every stored criteria bit set (five criteria: 1..=31) that includes `c`.
+fn criterion_sets(c: Criterion) -> Vec<u8> {
+    let all = Criterion::ALL.iter().fold(0u8, |bits, c| bits | c.bit());
+    (1..=all).filter(|set| set & c.bit() != 0).collect()
+}
+
+/// Whether the filter has conditions on the patents themselves (not only on their indicator facts).
+fn has_patent_terms(f: &PatentFilter) -> bool {
+    let filled = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+    f.patent_type.is_some()
+        || f.legal_status.is_some()
+        || f.in_force.is_some()
+        || filled(&f.ipc_prefix)
+        || f.holder_org.is_some()
+        || f.filing_year.is_some()
+        || filled(&f.text)
+}
+
+/// The tables of a list query. The indicator facts are one row per patent (joined by primary key).
+///
+/// Without statistics SQLite cannot tell a selective facts condition from a broad one, so the join order is
+/// chosen here: high-value invention patents are a few per cent of all patents, so their index drives the
+/// query (`CROSS JOIN` keeps `f` outer); the city's or a county's patents may be most of them, so the
+/// patents drive in the requested order and each row's facts are looked up (see `push_fact_terms`).
+fn list_from(f: &PatentFilter) -> &'static str {
+    if f.high_value.is_some() {
+        " FROM patent_facts f CROSS JOIN patents p ON p.id = f.patent_id LEFT JOIN orgs o ON o.id = p.owner_org_id"
+    } else {
+        " FROM patents p LEFT JOIN orgs o ON o.id = p.owner_org_id LEFT JOIN patent_facts f ON f.patent_id = p.id"
+    }
+}
+
+fn push_order_and_page(qb: &mut QueryBuilder<Sqlite>, f: &PatentFilter) {
+    qb.push(match f.sort {
+        PatentSort::FilingDateDesc => " ORDER BY p.filing_date DESC, p.id DESC",
+        PatentSort::FilingDateAsc => " ORDER BY p.filing_date ASC, p.id ASC",
+        PatentSort::GrantDateDesc => " ORDER BY p.grant_date IS NULL, p.grant_date DESC, p.id DESC",
+        PatentSort::ApplicationNo => " ORDER BY p.application_no",
+        PatentSort::Title => " ORDER BY p.title, p.id",
+    });
+    if f.limit > 0 {
+        qb.push(" LIMIT ").push_bind(i64::from(f.limit)).push(" OFFSET ").push_bind(i64::from(f.offset));
+    }
+}
+
+fn listed_facts(row: &SqliteRow) -> Result<Option<ListedFacts>> {
+    let Some(in_city) = row.try_get::<Option<bool>, _>("f_in_city")? else { return Ok(None) };
+    let bits: i64 = row.try_get::<Option<i64>, _>("f_hv_criteria")?.unwrap_or(0);
+    Ok(Some(ListedFacts {
+        in_city,
+        county_code: row.try_get("f_county_code")?,
+        valid_invention: row.try_get::<Option<bool>, _>("f_valid_invention")?.unwrap_or(false),
+        high_value: row.try_get::<Option<bool>, _>("f_high_value")?.unwrap_or(false),
+        hv_criteria: u8::try_from(bits).map_err(|_| StoreError::Corrupt(format!("patent_facts.hv_criteria {bits}")))?,
+    }))
+}
+
 fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &PatentFilter) {
     qb.push(" WHERE 1 = 1");
+    push_patent_terms(qb, f);
+    push_fact_terms(qb, f);
+}
+
+fn push_patent_terms(qb: &mut QueryBuilder<Sqlite>, f: &PatentFilter) {
     if let Some(t) = f.patent_type {
         qb.push(" AND p.patent_type = ").push_bind(t.code());
     }
@@ -247,9 +370,6 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &PatentFilter) {
     if let Some(org) = f.holder_org {
         qb.push(" AND p.id IN (SELECT patent_id FROM patent_applicants WHERE org_id = ").push_bind(org.get()).push(")");
     }
-    if let Some(county) = &f.county_code {
-        qb.push(" AND o.county_code = ").push_bind(county.clone());
-    }
     if let Some(year) = f.filing_year {
         qb.push(" AND p.filing_year = ").push_bind(year);
     }
@@ -262,6 +382,38 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &PatentFilter) {
             .push(" ESCAPE '\\' OR p.first_applicant LIKE ")
             .push_bind(like)
             .push(" ESCAPE '\\')");
+    }
+}
+
+/// The conditions on the indicator facts (alias `f`). Place terms are marked as likely true (`likelihood`):
+/// the city's patents may be most of the database, and the hint keeps the planner from driving a page of
+/// the list through the place index and sorting hundreds of thousands of rows for 50 of them.
+fn push_fact_terms(qb: &mut QueryBuilder<Sqlite>, f: &PatentFilter) {
+    match &f.place {
+        None => {}
+        Some(PlaceFilter::City) => {
+            qb.push(" AND likelihood(f.in_city = 1, 0.5)");
+        }
+        Some(PlaceFilter::County(code)) => {
+            qb.push(" AND likelihood(f.in_city = 1, 0.5) AND likelihood(f.county_code = ")
+                .push_bind(code.clone())
+                .push(", 0.5)");
+        }
+        Some(PlaceFilter::Outside) => {
+            qb.push(" AND likelihood(f.in_city = 0, 0.5)");
+        }
+    }
+    match f.high_value {
+        None => {}
+        Some(HighValueFilter::Any) => {
+            qb.push(" AND f.high_value = 1");
+        }
+        Some(HighValueFilter::Criterion(c)) => {
+            // The bit sets holding the criterion, listed so the (high_value, hv_criteria) index answers with
+            // a few seeks instead of testing a bit on every row. The values are the criterion's own constants.
+            let sets: Vec<String> = criterion_sets(c).iter().map(u8::to_string).collect();
+            qb.push(" AND f.high_value = 1 AND f.hv_criteria IN (").push(sets.join(", ")).push(")");
+        }
     }
 }
 
@@ -325,12 +477,13 @@ impl PatentStore for Tx {
     ) -> Result<Vec<(String, PatentId)>> {
         let now = time::to_text(now);
         let mut ids = Vec::with_capacity(writes.len());
-        // 21 parameters a row; 500 rows stay far below SQLite's 32,766-parameter limit.
+        // 25 parameters a row; 500 rows stay far below SQLite's 32,766-parameter limit.
         for chunk in writes.chunks(500) {
             let mut qb = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO patents (application_no, patent_type, title, filing_date, publication_date, grant_date, \
                  filing_year, legal_status, in_force, main_ipc, first_applicant, province_code, owner_org_id, record, \
-                 content_hash, import_id, created_import_id, source_file, source_row, created_at, updated_at) ",
+                 content_hash, import_id, created_import_id, source_file, source_row, created_at, updated_at, \
+                 applicant_address, has_foreign_family, pledge_amount, lapse_date) ",
             );
             qb.push_values(chunk, |mut b, w| {
                 let r = w.record;
@@ -354,7 +507,11 @@ impl PatentStore for Tx {
                     .push_bind(w.source_file.to_owned())
                     .push_bind(w.source_row)
                     .push_bind(now.clone())
-                    .push_bind(now.clone());
+                    .push_bind(now.clone())
+                    .push_bind(first_address(r))
+                    .push_bind(r.has_foreign_family)
+                    .push_bind(r.pledge_amount.map(|m| m.fen()))
+                    .push_bind(date_text(r.lapse_date));
             });
             // The application number comes back with the id: RETURNING's row order is not guaranteed.
             qb.push(" RETURNING id, application_no");
@@ -411,7 +568,8 @@ impl PatentStore for Tx {
             "UPDATE patents SET patent_type = ?1, title = ?2, filing_date = ?3, publication_date = ?4, \
              grant_date = ?5, filing_year = ?6, legal_status = ?7, in_force = ?8, main_ipc = ?9, \
              first_applicant = ?10, province_code = ?11, owner_org_id = ?12, record = ?13, content_hash = ?14, \
-             import_id = ?15, source_file = ?16, source_row = ?17, updated_at = ?18 WHERE id = ?19",
+             import_id = ?15, source_file = ?16, source_row = ?17, updated_at = ?18, applicant_address = ?20, \
+             has_foreign_family = ?21, pledge_amount = ?22, lapse_date = ?23 WHERE id = ?19",
         )
         .bind(r.patent_type.code())
         .bind(&r.title)
@@ -432,6 +590,10 @@ impl PatentStore for Tx {
         .bind(w.source_row)
         .bind(time::to_text(now))
         .bind(id.get())
+        .bind(first_address(r))
+        .bind(r.has_foreign_family)
+        .bind(r.pledge_amount.map(|m| m.fen()))
+        .bind(date_text(r.lapse_date))
         .execute(self.conn())
         .await?;
         if done.rows_affected() == 0 {
@@ -505,27 +667,37 @@ impl PatentStore for Tx {
     }
 
     async fn list_patents(&mut self, f: &PatentFilter) -> Result<Vec<PatentSummary>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {SUMMARY_COLUMNS} FROM patents p LEFT JOIN orgs o ON o.id = p.owner_org_id"
-        ));
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS}{}", list_from(f)));
         push_filter(&mut qb, f);
-        qb.push(match f.sort {
-            PatentSort::FilingDateDesc => " ORDER BY p.filing_date DESC, p.id DESC",
-            PatentSort::FilingDateAsc => " ORDER BY p.filing_date ASC, p.id ASC",
-            PatentSort::GrantDateDesc => " ORDER BY p.grant_date IS NULL, p.grant_date DESC, p.id DESC",
-            PatentSort::ApplicationNo => " ORDER BY p.application_no",
-            PatentSort::Title => " ORDER BY p.title, p.id",
-        });
-        if f.limit > 0 {
-            qb.push(" LIMIT ").push_bind(i64::from(f.limit)).push(" OFFSET ").push_bind(i64::from(f.offset));
-        }
+        push_order_and_page(&mut qb, f);
         let rows = qb.build().fetch_all(self.conn()).await?;
         rows.iter().map(summary_from_row).collect()
     }
 
+    async fn list_patents_with_facts(&mut self, f: &PatentFilter) -> Result<Vec<ListedPatent>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {SUMMARY_COLUMNS}, f.in_city AS f_in_city, f.county_code AS f_county_code, \
+             f.valid_invention AS f_valid_invention, f.high_value AS f_high_value, f.hv_criteria AS f_hv_criteria{}",
+            list_from(f)
+        ));
+        push_filter(&mut qb, f);
+        push_order_and_page(&mut qb, f);
+        let rows = qb.build().fetch_all(self.conn()).await?;
+        rows.iter().map(|row| Ok(ListedPatent { summary: summary_from_row(row)?, facts: listed_facts(row)? })).collect()
+    }
+
     async fn count_patents(&mut self, f: &PatentFilter) -> Result<u64> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT count(*) FROM patents p LEFT JOIN orgs o ON o.id = p.owner_org_id");
+        let facts = f.place.is_some() || f.high_value.is_some();
+        let mut qb = QueryBuilder::<Sqlite>::new(if !facts {
+            "SELECT count(*) FROM patents p"
+        } else if !has_patent_terms(f) {
+            // Every fact belongs to a patent (foreign key, deleted with it): its index alone gives the count.
+            "SELECT count(*) FROM patent_facts f"
+        } else if f.high_value.is_some() {
+            "SELECT count(*) FROM patent_facts f CROSS JOIN patents p ON p.id = f.patent_id"
+        } else {
+            "SELECT count(*) FROM patents p JOIN patent_facts f ON f.patent_id = p.id"
+        });
         push_filter(&mut qb, f);
         let n: i64 = qb.build_query_scalar().fetch_one(self.conn()).await?;
         Ok(u64::try_from(n).unwrap_or(0))

@@ -109,13 +109,14 @@ pub(crate) const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
 /// The routes that take file uploads (and so large multipart bodies): patent and organisation imports,
 /// and demands collected offline.
-pub(crate) const UPLOAD_PATHS: &[&str] = &["/imports", "/demands/import", "/inventory/import"];
+pub(crate) const UPLOAD_PATHS: &[&str] =
+    &["/imports", "/demands/import", "/inventory/import", "/indicators/awards/import", "/indicators/statistics/import"];
 
 /// Every route of the platform with the access it requires.
 pub fn declared_routes() -> Routes {
     use Access::{Authenticated, PendingStep, Public};
     use Permission::*;
-    Routes::new()
+    let routes = Routes::new()
         .get(paths::HOME, Public, pages::home)
         .get(paths::HEALTH, Public, pages::health)
         .get("/static/{name}", Public, assets::asset)
@@ -334,7 +335,8 @@ pub fn declared_routes() -> Routes {
         .get(paths::ADMIN_AUDIT, Access::Permission(ReadAudit), audit::page)
         .get(paths::ADMIN_AUDIT_EXPORT, Access::Permission(ReadAudit), audit::export)
         .get(paths::ADMIN_SYSTEM, Access::Permission(ManageConfig), admin::system)
-        .post("/admin/system/backup", Access::Permission(ManageConfig), admin::backup)
+        .post("/admin/system/backup", Access::Permission(ManageConfig), admin::backup);
+    pages::indicators::routes(routes)
 }
 
 /// The whole application: declared routes behind the guard, the 404 page, and the tower layers

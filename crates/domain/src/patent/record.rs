@@ -103,6 +103,9 @@ pub struct PatentRecord {
     /// 质押次数.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub pledge_count: u32,
+    /// 质押金额: the highest pledge financing secured on the patent (a high-value criterion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pledge_amount: Option<crate::Money>,
     /// 转让日期 (latest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_date: Option<NaiveDate>,

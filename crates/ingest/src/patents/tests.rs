@@ -104,6 +104,7 @@ fn fullschema_row_1_gives_the_expected_record() {
         transfer_count: 0,
         license_count: 0,
         pledge_count: 0,
+        pledge_amount: None,
         transfer_date: None,
         license_date: None,
         pledge_date: None,
@@ -241,6 +242,71 @@ fn counts_accept_integers_written_as_decimals() {
     }
 }
 
+/// Yuan as fen, for the pledge amount expectations.
+fn yuan(y: i64) -> Option<Money> {
+    Money::from_yuan(y)
+}
+
+#[test]
+fn pledge_amounts_read_yuan_and_wan() {
+    assert_eq!(parse_pledge_amount(""), Ok(None));
+    assert_eq!(parse_pledge_amount("  "), Ok(None));
+    assert_eq!(parse_pledge_amount("12000000"), Ok(yuan(12_000_000)));
+    assert_eq!(parse_pledge_amount("12,000,000.00元"), Ok(yuan(12_000_000)));
+    assert_eq!(parse_pledge_amount("12000000.5"), Ok(Some(Money::from_fen(1_200_000_050))));
+    assert_eq!(parse_pledge_amount("1,200万元"), Ok(yuan(12_000_000)));
+    assert_eq!(parse_pledge_amount("1200万"), Ok(yuan(12_000_000)));
+    assert_eq!(parse_pledge_amount(" 1200 万元 "), Ok(yuan(12_000_000)));
+    // Full-width digits and separators, as Chinese spreadsheets often hold them.
+    assert_eq!(parse_pledge_amount("１，２００万元"), Ok(yuan(12_000_000)));
+    assert_eq!(parse_pledge_amount("1.5万元"), Ok(yuan(15_000)));
+    // Registers give 万元 to four decimals (whole yuan); six still are whole fen.
+    assert_eq!(parse_pledge_amount("1234.5678万元"), Ok(yuan(12_345_678)));
+    assert_eq!(parse_pledge_amount("0.000001万元"), Ok(Some(Money::from_fen(1))));
+    assert_eq!(parse_pledge_amount("0"), Ok(yuan(0)));
+}
+
+#[test]
+fn negative_and_garbage_pledge_amounts_are_refused_with_the_cell_quoted() {
+    for bad in [
+        "-1",
+        "-12,000,000.00元",
+        "-5万元",
+        "-0.5万元",
+        "一千万",
+        "万元",
+        "12.345",
+        "1,2000万",
+        "0.0000001万元",
+        "1.万元",
+        "1.5e3",
+        "约1200万元",
+        "1200万元整",
+        "USD 100",
+        "99999999999999999999万元",
+    ] {
+        let message = parse_pledge_amount(bad).expect_err(bad);
+        assert!(message.contains("质押金额"), "{bad}: {message}");
+        assert!(message.contains("1,200万元"), "{bad}: the message shows a valid form: {message}");
+    }
+    assert!(parse_pledge_amount("一千万").unwrap_err().contains("“一千万”"));
+}
+
+#[test]
+fn the_pledge_amount_column_fills_the_record_or_names_itself() {
+    let headers = ["申请号", "专利名称", "质押金额"];
+    let r = map_one(&headers, &["202310123456.6", "茶", "1,200万元"]).unwrap();
+    assert_eq!(r.pledge_amount, yuan(12_000_000));
+    let r = map_one(&["申请号", "专利名称", "质押融资金额"], &["202310123456.6", "茶", "800000"]).unwrap();
+    assert_eq!(r.pledge_amount, yuan(800_000));
+    let r = map_one(&headers, &["202310123456.6", "茶", ""]).unwrap();
+    assert_eq!(r.pledge_amount, None);
+    let errors = map_one(&headers, &["202310123456.6", "茶", "-3万"]).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].column, "质押金额");
+    assert!(errors[0].message.contains("“-3万”"), "{}", errors[0].message);
+}
+
 #[test]
 fn candidates_fall_back_per_row_and_differences_go_to_extra() {
     let headers = ["申请号", "专利名称", "授权名称", "申请人", "当前权利人", "国省代码", "备注", "错误原因"];
@@ -321,7 +387,7 @@ fn templates_read_back_and_their_example_rows_import() {
     let bytes = crate::template::patent_template_xlsx().unwrap();
     let table = read_table("专利导入模板.xlsx", &bytes, None).unwrap();
     let cols = PatentColumns::from_headers(&table.headers).unwrap();
-    assert_eq!(table.headers.len(), 32);
+    assert_eq!(table.headers.len(), 33);
     assert_eq!(cols.unmapped().count(), 0);
     for field in crate::columns::PatentField::all() {
         let i = cols.column(field).unwrap();

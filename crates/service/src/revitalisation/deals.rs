@@ -588,6 +588,8 @@ impl App {
         self.notify_parties(&mut tx, actor, &fields, &notice).await?;
         tx.commit().await?;
         self.close_matches_as_deal(actor, id, &fields).await;
+        // Conversions are an indicator of measure 1.
+        self.request_indicator_refresh("deal");
         Ok(id)
     }
 
@@ -706,6 +708,7 @@ impl App {
         };
         self.notify_parties(&mut tx, actor, &d.fields, &notice).await?;
         tx.commit().await?;
+        self.request_indicator_refresh("deal");
         Ok(())
     }
 

@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod deals;
 pub mod demands;
 pub mod imports;
+pub mod indicators;
 pub mod inquiries;
 pub mod inventory;
 pub mod matches;
@@ -186,6 +187,11 @@ impl Chrome {
             }
         }
         nav.push(NavGroup { title: "存量专利盘活".into(), items: revitalisation });
+        // Indicators against the targets (measure 2), for the bureau, its leaders, departments and counties.
+        let indicators = indicators::nav_items(ctx);
+        if !indicators.is_empty() {
+            nav.push(NavGroup { title: "指标统计".into(), items: indicators });
+        }
         // Shared records every module stands on: patents and their imports.
         let mut records = Vec::new();
         if ctx.user().is_some() {

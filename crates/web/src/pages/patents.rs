@@ -4,12 +4,16 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use ipbridge_domain::Money;
 use ipbridge_domain::ids::{OrgId, PatentId};
+use ipbridge_domain::indicators::high_value::Criterion;
+use ipbridge_domain::indicators::place::PlaceBasis;
 use ipbridge_domain::org::OrgKind;
 use ipbridge_domain::patent::{LegalStatus, PatentType};
 use ipbridge_domain::policy::County;
 use ipbridge_service::auth::china_time;
-use ipbridge_service::{OrgFilter, PatentFilter, PatentSort};
+use ipbridge_service::indicators::PatentIndicators;
+use ipbridge_service::{HighValueFilter, OrgFilter, PatentFilter, PatentSort, PlaceFilter};
 use serde::Deserialize;
 
 use super::admin::{PAGE_SIZE, Pager};
@@ -33,8 +37,12 @@ pub struct PatentQuery {
     ipc: String,
     #[serde(default)]
     org: String,
+    /// Where the indicator refresh placed the patent: `city`, `outside` or a county code.
     #[serde(default)]
     county: String,
+    /// High-value invention patents: `any`, or a criterion code (`sei`, `foreign_family`, …).
+    #[serde(default)]
+    hv: String,
     #[serde(default)]
     year: String,
     #[serde(default)]
@@ -55,7 +63,16 @@ impl PatentQuery {
             },
             ipc_prefix: Some(self.ipc.clone()).filter(|s| !s.trim().is_empty()),
             holder_org: self.org.parse::<i64>().ok().map(OrgId::new),
-            county_code: Some(self.county.clone()).filter(|s| !s.is_empty()),
+            place: match self.county.trim() {
+                "" => None,
+                "city" => Some(PlaceFilter::City),
+                "outside" => Some(PlaceFilter::Outside),
+                code => Some(PlaceFilter::County(code.to_owned())),
+            },
+            high_value: match self.hv.as_str() {
+                "any" => Some(HighValueFilter::Any),
+                code => Criterion::from_code(code).map(HighValueFilter::Criterion),
+            },
             filing_year: self.year.trim().parse().ok(),
             text: Some(self.q.clone()),
             sort: match self.sort.as_str() {
@@ -79,6 +96,7 @@ impl PatentQuery {
             ("ipc", &self.ipc),
             ("org", &self.org),
             ("county", &self.county),
+            ("hv", &self.hv),
             ("year", &self.year),
             ("sort", &self.sort),
         ])
@@ -96,6 +114,10 @@ struct Row {
     in_force: bool,
     main_ipc: String,
     holder: String,
+    /// 归属县区 as the last indicator refresh placed it.
+    place: String,
+    /// The high-value criteria met, joined, when the patent is a high-value invention patent.
+    high_value: Option<String>,
 }
 
 #[derive(Template)]
@@ -107,6 +129,7 @@ struct PatentsPage {
     statuses: Vec<(&'static str, &'static str)>,
     holders: Vec<(i64, String)>,
     counties: Vec<County>,
+    criteria: Vec<(&'static str, &'static str)>,
     rows: Vec<Row>,
     pager: Pager,
     export_href: String,
@@ -135,16 +158,23 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Paten
     let rows = result
         .patents
         .into_iter()
-        .map(|p| Row {
-            id: p.id,
-            application_no: p.application_no,
-            title: p.title,
-            patent_type: p.patent_type.label(),
-            filing_date: p.filing_date.map(|d| d.to_string()).unwrap_or_default(),
-            legal_status: p.legal_status.label(),
-            in_force: p.in_force,
-            main_ipc: p.main_ipc.unwrap_or_default(),
-            holder: p.owner_name.unwrap_or(p.first_applicant),
+        .map(|p| {
+            let facts = result.facts.get(&p.id);
+            Row {
+                place: state.app.place_label(facts),
+                high_value: facts
+                    .filter(|f| f.high_value)
+                    .map(|f| f.criteria().iter().map(|c| c.label()).collect::<Vec<_>>().join("、")),
+                id: p.id,
+                application_no: p.application_no,
+                title: p.title,
+                patent_type: p.patent_type.label(),
+                filing_date: p.filing_date.map(|d| d.to_string()).unwrap_or_default(),
+                legal_status: p.legal_status.label(),
+                in_force: p.in_force,
+                main_ipc: p.main_ipc.unwrap_or_default(),
+                holder: p.owner_name.unwrap_or(p.first_applicant),
+            }
         })
         .collect();
     let qs = q.query_string();
@@ -154,6 +184,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Paten
         statuses: LegalStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
         holders,
         counties: state.app.policy.counties.clone(),
+        criteria: Criterion::ALL.iter().map(|c| (c.code(), c.label())).collect(),
         rows,
         pager: Pager::new(page_no, result.total, |p| format!("/patents?{qs}&page={p}")),
         export_href: format!("/patents/export?{qs}"),
@@ -190,6 +221,73 @@ struct Change {
     fields: Vec<(String, String, String)>,
 }
 
+/// One high-value criterion as the patent page shows it.
+struct CriterionLine {
+    label: &'static str,
+    holds: bool,
+    reason: String,
+}
+
+/// A chain the patent belongs to and what placed it there.
+struct ChainLine {
+    code: String,
+    name: String,
+    how: String,
+}
+
+/// 指标归属与高价值认定: what the last indicator refresh derived for the patent.
+struct IndicatorSection {
+    in_city: bool,
+    /// The county's name, or why there is none.
+    county: String,
+    /// The rule that decided (人工指定, 关联机构 …).
+    basis: &'static str,
+    /// What the rule matched, in a sentence.
+    basis_detail: String,
+    chains: Vec<ChainLine>,
+    /// Whether the viewer may open the chain landscapes.
+    chain_links: bool,
+    valid_invention: bool,
+    high_value: bool,
+    criteria: Vec<CriterionLine>,
+}
+
+impl IndicatorSection {
+    fn new(i: PatentIndicators, chain_links: bool) -> Self {
+        let detail = i.place_detail.trim().to_owned();
+        let basis_detail = match i.place_basis {
+            PlaceBasis::Override => "市知识产权局为第一申请人设定了归属".to_owned(),
+            PlaceBasis::Org => format!("第一申请人关联平台机构“{detail}”，按该机构所在县区归属"),
+            PlaceBasis::Address => format!("第一申请人地址中含“{detail}”"),
+            PlaceBasis::ProvinceCode => format!("{detail}，不是本省代码"),
+            PlaceBasis::None => "第一申请人未关联本市机构，地址中也没有本市或所辖县区的名称".to_owned(),
+        };
+        IndicatorSection {
+            in_city: i.in_city,
+            county: match (i.in_city, i.county) {
+                (false, _) => String::new(),
+                (true, Some(name)) => name,
+                (true, None) => "县区不明".to_owned(),
+            },
+            basis: i.place_basis.label(),
+            basis_detail,
+            chains: i.chains.into_iter().map(|(code, name, how)| ChainLine { code, name, how }).collect(),
+            chain_links,
+            valid_invention: i.valid_invention,
+            high_value: i.high_value,
+            criteria: i
+                .criteria
+                .into_iter()
+                .map(|(c, holds, reason)| CriterionLine {
+                    label: c.label(),
+                    holds,
+                    reason: if reason.is_empty() { "—".to_owned() } else { reason },
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "patent.html")]
 struct PatentPage {
@@ -213,6 +311,8 @@ struct PatentPage {
     id: i64,
     /// Whether the viewer may see the enterprises matched to the patent (the bureau and the holder).
     can_match_enterprises: bool,
+    /// Place, chains and high-value criteria; none before the patent's first indicator refresh.
+    indicators: Option<IndicatorSection>,
 }
 
 fn or_dash(v: Option<String>) -> String {
@@ -241,11 +341,30 @@ fn field_label(key: &str) -> String {
         "transfer_count" => "转移次数",
         "license_count" => "许可次数",
         "pledge_count" => "质押次数",
+        "pledge_amount" => "质押金额",
         "family" => "同族专利",
         "extra" => "其他字段",
         other => return other.to_owned(),
     }
     .to_owned()
+}
+
+/// A pledge amount as the page shows it: yuan, and 万元 when it is a whole number of them.
+fn pledge_text(m: Money) -> String {
+    const FEN_PER_WAN: i64 = 1_000_000;
+    if m.fen() != 0 && m.fen() % FEN_PER_WAN == 0 {
+        format!("{m}（{} 万元）", m.fen() / FEN_PER_WAN)
+    } else {
+        m.to_string()
+    }
+}
+
+/// A history value; pledge amounts are stored in fen and shown in yuan.
+fn history_value(field: &str, v: &serde_json::Value) -> String {
+    match (field, v.as_i64()) {
+        ("pledge_amount", Some(fen)) => pledge_text(Money::from_fen(fen)),
+        _ => short(v),
+    }
 }
 
 fn short(v: &serde_json::Value) -> String {
@@ -260,6 +379,11 @@ fn short(v: &serde_json::Value) -> String {
 /// One patent with every field and its history.
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let view = state.app.patent(&ctx.actor, PatentId::new(id)).await?;
+    let indicators = state
+        .app
+        .patent_indicators(&ctx.actor, id)
+        .await?
+        .map(|i| IndicatorSection::new(i, ctx.can(ipbridge_domain::Permission::ViewIndicators)));
     let internal = ctx.can(ipbridge_domain::Permission::ViewAllOrgs)
         || ctx
             .user()
@@ -322,8 +446,11 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
             label: "转移 / 许可 / 质押",
             value: format!("{} / {} / {} 次", r.transfer_count, r.license_count, r.pledge_count),
         },
-        Field { label: "国省代码", value: or_dash(r.province_code.clone()) },
     ]);
+    if let Some(amount) = r.pledge_amount {
+        facts.push(Field { label: "质押金额", value: pledge_text(amount) });
+    }
+    facts.push(Field { label: "国省代码", value: or_dash(r.province_code.clone()) });
     let ipc = r
         .ipc_codes
         .iter()
@@ -367,8 +494,8 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
                         let pair = v.as_array().cloned().unwrap_or_default();
                         (
                             field_label(k),
-                            pair.first().map(short).unwrap_or_default(),
-                            pair.get(1).map(short).unwrap_or_default(),
+                            pair.first().map(|v| history_value(k, v)).unwrap_or_default(),
+                            pair.get(1).map(|v| history_value(k, v)).unwrap_or_default(),
                         )
                     })
                     .collect(),
@@ -396,6 +523,7 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
             || ctx.user().is_some_and(|u| view.patent.summary.owner_org_id == Some(u.user.org_id)),
         internal,
         id,
+        indicators,
     }))
 }
 
