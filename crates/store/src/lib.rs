@@ -45,9 +45,9 @@ pub use demands::{DemandFilter, DemandStore, NewDemand};
 pub use error::{Conflict, StoreError};
 pub use imports::{ImportCounts, ImportKind, ImportRecord, ImportStatus, ImportStore, NewImport};
 pub use indicators::{
-    ApplicantPlace, ApplicantPlaceFilter, ApplicantScope, AwardFilter, AwardRow, AwardStore, BasisCount, ChainLink,
-    ChainPoolPatent, FactSource, IndicatorCell, IndicatorStore, IntensiveRow, LandscapeStore, MappingCount, NewAward,
-    PatentFact, PlaceOverrideRow, PlaceStore, RefreshRun, Snapshot, SnapshotWrite, StatsStore, StoredAward,
+    ApplicantFact, ApplicantPlace, ApplicantPlaceFilter, ApplicantScope, AwardFilter, AwardRow, AwardStore, BasisCount,
+    ChainLink, ChainPoolPatent, FactSource, IndicatorCell, IndicatorStore, IntensiveRow, LandscapeStore, MappingCount,
+    NewAward, PatentFact, PlaceOverrideRow, PlaceStore, RefreshRun, Snapshot, SnapshotWrite, StatsStore, StoredAward,
     StoredIntensive, StoredPlace, StoredTrademark, TrademarkRow,
 };
 pub use matches::{MatchFilter, MatchRecord, MatchSort, MatchStore, NewMatch};

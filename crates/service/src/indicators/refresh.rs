@@ -18,8 +18,8 @@ use ipbridge_domain::patent::{LegalStatus, PatentType};
 use ipbridge_domain::policy::IndustryChain;
 use ipbridge_domain::{Money, Permission};
 use ipbridge_store::{
-    AuditStore, AwardStore, ChainLink, ChainStore, FactSource, IndicatorCell, IndicatorStore, InventoryStore,
-    PatentFact, PlaceStore, Snapshot, SnapshotWrite, StatsStore,
+    ApplicantFact, AuditStore, AwardStore, ChainLink, ChainStore, FactSource, IndicatorCell, IndicatorStore,
+    InventoryStore, PatentFact, PlaceStore, Snapshot, SnapshotWrite, StatsStore,
 };
 use serde_json::json;
 use tokio::sync::{Mutex, Notify};
@@ -224,6 +224,31 @@ fn criterion_start(c: Criterion, s: &FactSource, ctx: &Context, app: &App, grant
     }
 }
 
+/// Adds one patent to its first applicant's line of the applicant places review list.
+fn tally_applicant(applicants: &mut HashMap<String, ApplicantFact>, norm: &str, s: &FactSource, fact: &PatentFact) {
+    let a = match applicants.get_mut(norm) {
+        Some(a) => a,
+        None => applicants.entry(norm.to_owned()).or_insert_with(|| ApplicantFact {
+            name_norm: norm.to_owned(),
+            name: s.first_applicant.clone(),
+            patents: 0,
+            in_city_patents: 0,
+            bases: Vec::new(),
+            counties: Vec::new(),
+        }),
+    };
+    a.patents += 1;
+    a.in_city_patents += i64::from(fact.in_city);
+    if let Err(i) = a.bases.binary_search(&fact.place_basis) {
+        a.bases.insert(i, fact.place_basis.clone());
+    }
+    if let Some(county) = &fact.county_code
+        && let Err(i) = a.counties.binary_search(county)
+    {
+        a.counties.insert(i, county.clone());
+    }
+}
+
 impl App {
     /// Asks the background job for a refresh and returns at once; `reason` is logged with the run.
     pub fn request_indicator_refresh(&self, reason: &str) {
@@ -360,6 +385,7 @@ impl App {
         };
         let mut history = History::new(window, current);
         let mut agg = Aggregates::default();
+        let mut applicants: HashMap<String, ApplicantFact> = HashMap::new();
         let mut report = RefreshReport::default();
         let chain_names: HashMap<&str, &str> = ctx.chains.iter().map(|c| (c.code.as_str(), c.name.as_str())).collect();
         let mut after = 0i64;
@@ -376,6 +402,9 @@ impl App {
             for s in &sources {
                 let (fact, patent_links) = self.evaluate(s, &ctx);
                 report.patents += 1;
+                if let Some(norm) = &s.first_applicant_norm {
+                    tally_applicant(&mut applicants, norm, s, &fact);
+                }
                 if fact.in_city {
                     report.in_city += 1;
                     report.valid_invention += u64::from(fact.valid_invention);
@@ -425,6 +454,9 @@ impl App {
         let snapshots = self.snapshot_rows(&history, &cells, current, manual).await?;
         let mut tx = self.db.begin().await?;
         tx.replace_cells(&cells).await?;
+        let mut applicants: Vec<ApplicantFact> = applicants.into_values().collect();
+        applicants.sort_by(|a, b| a.name_norm.cmp(&b.name_norm));
+        tx.replace_applicant_facts(&applicants).await?;
         tx.write_snapshots(&snapshots.0, SnapshotWrite::Backfill).await?;
         tx.write_snapshots(&snapshots.1, SnapshotWrite::Overwrite).await?;
         tx.commit().await?;

@@ -78,6 +78,19 @@ CREATE TABLE patent_chain_links (
 );
 CREATE INDEX patent_chain_links_chain_idx ON patent_chain_links (chain_code);
 
+-- Derived, one row per first applicant (normalised name): its patents and where they count, for the bureau's
+-- review of applicant places (grouping a million applicant rows on every view would take seconds).
+CREATE TABLE applicant_facts (
+    name_norm       TEXT NOT NULL CONSTRAINT applicant_facts_pkey PRIMARY KEY,
+    name            TEXT NOT NULL,
+    patents         INTEGER NOT NULL,
+    in_city_patents INTEGER NOT NULL,
+    -- Comma-separated PlaceBasis codes and county codes of its patents.
+    bases           TEXT NOT NULL,
+    counties        TEXT NOT NULL
+);
+CREATE INDEX applicant_facts_patents_idx ON applicant_facts (patents DESC, name_norm);
+
 -- Derived aggregates of the city's patents: scope '' is the city, 'county:<code>' or 'chain:<code>' a part
 -- of it; dimension names the breakdown (county, chain, institution, enterprise, ipc_section, ipc_class,
 -- ipc_group, applicant, type, year, total).

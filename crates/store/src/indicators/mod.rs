@@ -98,6 +98,23 @@ pub struct ChainLink {
     pub matched: String,
 }
 
+/// A first applicant with its patents and where they count (the applicant places review list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicantFact {
+    /// Normalised name.
+    pub name_norm: String,
+    /// One spelling of it.
+    pub name: String,
+    /// Patents it is the first applicant of.
+    pub patents: i64,
+    /// Of those, counted for the city.
+    pub in_city_patents: i64,
+    /// Distinct PlaceBasis codes, sorted.
+    pub bases: Vec<String>,
+    /// Distinct county codes, sorted.
+    pub counties: Vec<String>,
+}
+
 /// One aggregate row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndicatorCell {
@@ -180,6 +197,8 @@ pub trait IndicatorStore {
     async fn patent_fact(&mut self, patent: i64) -> Result<Option<(PatentFact, Vec<ChainLink>)>>;
     /// Replaces every aggregate.
     async fn replace_cells(&mut self, cells: &[IndicatorCell]) -> Result<()>;
+    /// Replaces the per-applicant aggregates.
+    async fn replace_applicant_facts(&mut self, rows: &[ApplicantFact]) -> Result<()>;
     /// The aggregates of a scope and dimension, most patents first.
     async fn cells(&mut self, scope: &str, dimension: &str) -> Result<Vec<IndicatorCell>>;
     /// Writes snapshot rows.
@@ -432,6 +451,25 @@ impl IndicatorStore for Tx {
                     .push_bind(c.in_force)
                     .push_bind(c.valid_invention)
                     .push_bind(c.high_value);
+            });
+            qb.build().execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    async fn replace_applicant_facts(&mut self, rows: &[ApplicantFact]) -> Result<()> {
+        sqlx::query("DELETE FROM applicant_facts").execute(self.conn()).await?;
+        for chunk in rows.chunks(5000) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO applicant_facts (name_norm, name, patents, in_city_patents, bases, counties) ",
+            );
+            qb.push_values(chunk, |mut b, a| {
+                b.push_bind(a.name_norm.clone())
+                    .push_bind(a.name.clone())
+                    .push_bind(a.patents)
+                    .push_bind(a.in_city_patents)
+                    .push_bind(a.bases.join(","))
+                    .push_bind(a.counties.join(","));
             });
             qb.build().execute(self.conn()).await?;
         }
