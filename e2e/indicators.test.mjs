@@ -1,6 +1,7 @@
 // 指标看板 in a real browser on the demo, as issue 6's "Done when" describes it: the bureau leader's dashboard shows
 // the three targets of measure 2 with actuals, gap and a drawn trend chart; clicking a county opens its breakdown;
-// the printable report renders with Chinese text in a real CJK font and prints to an A4 PDF; phones (390×844) get
+// a high-value patent's page lists the five criteria with ✓/✗ and the reasons; the printable report renders with
+// Chinese text in a real CJK font and prints to an A4 PDF; phones (390×844) get
 // the dashboard without horizontal scrolling; the bureau officer takes a snapshot by hand.
 
 import { describe, test } from 'node:test';
@@ -195,6 +196,30 @@ describe('indicator dashboard', () => {
       assert.ok(box && Math.abs(box[1] - 595) < 2 && Math.abs(box[2] - 842) < 2, `page size ${box?.[0]}`);
       await page.emulateMedia({ media: 'screen' });
       await screenshot(page, 'indicators-report');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a high-value patent\'s page says which criteria it meets and why', async () => {
+    const { context, page } = await newPage('bureau_leader');
+    try {
+      await openDashboard(page);
+      // The award winners of the demo: 中国专利奖 makes them high-value whatever else holds.
+      await page.goto(`${server.base}/patents?hv=award`);
+      const first = page.locator('table tbody tr a[href^="/patents/"]').first();
+      await Promise.all([page.waitForURL(/\/patents\/\d+$/), first.click()]);
+      const section = page.locator('#indicators');
+      await section.waitFor();
+      const facts = await section.locator('dl.facts').innerText();
+      assert.match(facts, /计入本市\s*是/, facts);
+      assert.match(facts, /高价值发明专利\s*是/, facts);
+      const rows = await section.locator('tbody tr').allInnerTexts();
+      assert.equal(rows.length, 5, rows.join(' | '));
+      const award = rows.find((r) => r.startsWith('获国家科学技术奖或中国专利奖'));
+      assert.match(award, /✓ 满足\s*获20\d\d年中国专利奖(优秀奖|银奖)/, award);
+      assert.ok(rows.some((r) => /✗ 不满足/.test(r)), 'criteria that do not hold are listed with ✗');
+      await screenshot(page, 'indicators-patent-criteria');
     } finally {
       await context.close();
     }

@@ -344,7 +344,7 @@ async fn the_patent_page_explains_place_chains_and_each_criterion() {
     let s = section(&page.body);
     let rows = criteria(&s);
     assert_eq!(held(&rows), BTreeSet::from(["award"]));
-    assert_eq!(reason(&rows, Criterion::Award), "获2023 年中国专利奖优秀奖");
+    assert_eq!(reason(&rows, Criterion::Award), "获2023年中国专利奖优秀奖");
     assert!(reason(&rows, Criterion::Pledge).contains("低于门槛"), "{rows:?}");
     assert_eq!(dd(&s, "计入本市"), "否");
     assert_eq!(dd(&s, "归属依据"), "国省代码：11，不是本省代码");

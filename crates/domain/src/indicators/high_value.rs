@@ -373,9 +373,9 @@ pub fn evaluate(facts: &PatentFacts<'_>, rules: &HighValueRules, sei: &SeiConcor
         .filter(|a| a.year <= on.year())
         .map(|a| {
             if a.grade.is_empty() {
-                format!("{} 年{}", a.year, a.kind.label())
+                format!("{}年{}", a.year, a.kind.label())
             } else {
-                format!("{} 年{}{}", a.year, a.kind.label(), a.grade)
+                format!("{}年{}{}", a.year, a.kind.label(), a.grade)
             }
         })
         .collect();
@@ -487,7 +487,7 @@ mod tests {
         f.pledge_amount = Money::from_yuan(10_000_000);
         let a = evaluate(&f, &rules(), &c, date(2025, 1, 1));
         assert!(a.holds(Criterion::Pledge) && a.holds(Criterion::Award));
-        assert_eq!(a.reasons[&Criterion::Award], "获2024 年中国专利奖优秀奖");
+        assert_eq!(a.reasons[&Criterion::Award], "获2024年中国专利奖优秀奖");
         assert!(a.reasons[&Criterion::Pledge].contains("1000 万元"));
         assert!(a.reasons[&Criterion::Sei].contains("未加载"));
         f.pledge_amount = Money::from_yuan(9_999_999);

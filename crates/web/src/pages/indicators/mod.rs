@@ -26,8 +26,7 @@ pub(crate) fn nav_items(ctx: &Ctx) -> Vec<NavItem> {
         items.push(item("indicator-breakdown", "/indicators/breakdown", "分类统计"));
         items.push(item("indicator-chains", "/indicators/chains", "产业链专利态势"));
         items.push(item("indicator-report", "/indicators/report", "打印报告"));
-    }
-    if ctx.can(Permission::ManageIndicators) {
+        // The inputs are read by every viewer; only ManageIndicators gets their forms and buttons.
         items.push(item("indicator-statistics", "/indicators/statistics", "商标与产业统计"));
         items.push(item("indicator-awards", "/indicators/awards", "获奖专利"));
         items.push(item("indicator-places", "/indicators/places", "申请人归属"));
