@@ -161,7 +161,6 @@ actions! {
     TrademarkStatsImport => "indicator.trademark_import", "导入商标与地理标志统计";
     IntensiveStatsSave => "indicator.intensive_stats", "录入专利密集型产业统计";
     SnapshotTake => "indicator.snapshot", "生成指标快照";
-    IndicatorRefresh => "indicator.refresh", "刷新指标汇总";
 }
 
 /// One audit record as it is hashed. Optional fields hash as empty strings.

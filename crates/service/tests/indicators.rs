@@ -141,6 +141,27 @@ impl World {
                 "grant_date": "2023-01-01", "pledge_amount": 1_200_000_000_i64,
                 "main_ipc": "A23F3/16", "ipc_codes": ["A23F3/16"]}),
             ),
+            // 8: a Beijing company on a street named after the city: another province's code rules it out.
+            record(
+                8,
+                json!({"title": "一种数据压缩方法", "applicants": [{"name": "北京安康科技有限公司", "address": "北京市海淀区安康路3号"}],
+                "province_code": "11", "grant_date": "2023-03-01", "main_ipc": "G06F16/00", "ipc_codes": ["G06F16/00"]}),
+            ),
+            // 9: a Xi'an first applicant with the city's institution second: the institution owns it on the
+            // platform, but the first applicant decides where it counts.
+            record(
+                9,
+                json!({"title": "一种路面检测方法",
+                "applicants": [{"name": "西安某大学", "address": "陕西省西安市碑林区"}, {"name": "安康理工学院"}],
+                "province_code": "61", "grant_date": "2023-04-01", "main_ipc": "E01C23/01", "ipc_codes": ["E01C23/01"]}),
+            ),
+            // 10: the institution's, SEI, granted 2018-01, lapsed 2023-06: high-value in between.
+            record(
+                10,
+                json!({"title": "一种天麻提取工艺", "applicants": [{"name": "安康理工学院"}],
+                "legal_status": "lapsed", "filing_date": "2015-05-01", "grant_date": "2018-01-10",
+                "lapse_date": "2023-06-15", "main_ipc": "A61K36/898", "ipc_codes": ["A61K36/898"]}),
+            ),
         ];
         app.import_records(&Actor::cli(), "测试专利", records).await.unwrap();
         World { _dir: dir, app }
@@ -161,10 +182,16 @@ impl World {
 async fn refresh_places_patents_and_evaluates_the_criteria() {
     let w = World::new().await;
     let report = w.app.refresh_indicators("test").await.unwrap();
-    assert_eq!((report.patents, report.in_city, report.valid_invention, report.high_value), (7, 5, 3, 3), "{report:?}");
-    assert_eq!(report.changed, 7);
-    // Unchanged data: the scheduled refresh reads everything and writes no fact.
-    assert_eq!(w.app.refresh_indicators("test").await.unwrap().changed, 0);
+    assert_eq!(
+        (report.patents, report.in_city, report.valid_invention, report.high_value),
+        (10, 6, 3, 3),
+        "{report:?}"
+    );
+    assert_eq!(report.changed, 10);
+    // Unchanged data: the scheduled refresh reads everything and writes nothing (patent 1 is in two chains,
+    // whose links must compare equal in the store's order).
+    let again = w.app.refresh_indicators("test").await.unwrap();
+    assert_eq!((again.changed, again.relinked), (0, 0), "{again:?}");
 
     let leader = w.actor("leader").await;
     let facts = |serial| {
@@ -197,6 +224,13 @@ async fn refresh_places_patents_and_evaluates_the_criteria() {
     let p6 = facts(6).await;
     assert_eq!((p6.in_city, p6.place_basis, p6.place_detail.as_str()), (false, PlaceBasis::ProvinceCode, "11"));
     assert_eq!(facts(2).await.place_basis, PlaceBasis::None);
+    let p8 = facts(8).await;
+    assert_eq!((p8.in_city, p8.place_basis), (false, PlaceBasis::ProvinceCode));
+    let p9 = facts(9).await;
+    assert_eq!((p9.in_city, p9.place_basis), (false, PlaceBasis::None), "{p9:?}");
+    let p10 = facts(10).await;
+    assert!(p10.in_city && !p10.valid_invention && !p10.high_value);
+    assert_eq!(p1.chains.len(), 2, "{:?}", p1.chains);
     let p7 = facts(7).await;
     let pledge = p7.criteria.iter().find(|c| c.0 == Criterion::Pledge).unwrap();
     assert!(p7.high_value && pledge.1 && pledge.2.contains("1200 万元"), "{pledge:?}");
@@ -204,14 +238,15 @@ async fn refresh_places_patents_and_evaluates_the_criteria() {
     // Aggregates: only the city's patents.
     let by_county = w.app.indicator_cells(&leader, &Scope::City, "county").await.unwrap();
     let county = |code: &str| by_county.iter().find(|c| c.key == code).unwrap();
-    assert_eq!((county("610926").patents, county("610926").valid_invention, county("610926").high_value), (2, 2, 2));
+    assert_eq!((county("610926").patents, county("610926").valid_invention, county("610926").high_value), (3, 2, 2));
     assert_eq!((county("610902").patents, county("610902").valid_invention, county("610902").high_value), (3, 1, 1));
     assert_eq!(county("610926").label, "平利县");
     let chains = w.app.indicator_cells(&leader, &Scope::Chain("selenium_food".into()), "total").await.unwrap();
     // 3 by 富硒, 4, 5 and 7 by A23F3, 1 by 绞股蓝 (a keyword of the chain too).
     assert_eq!(chains[0].patents, 5, "{chains:?}");
     let institutions = w.app.indicator_cells(&leader, &Scope::City, "institution").await.unwrap();
-    assert_eq!(institutions.iter().map(|c| (c.label.as_str(), c.patents)).collect::<Vec<_>>(), [("安康理工学院", 1)]);
+    // Patent 9 is the institution's on the platform but not the city's: breakdowns count the city's patents.
+    assert_eq!(institutions.iter().map(|c| (c.label.as_str(), c.patents)).collect::<Vec<_>>(), [("安康理工学院", 2)]);
     let classes = w.app.indicator_cells(&leader, &Scope::City, "ipc_class").await.unwrap();
     assert!(classes.iter().any(|c| c.key == "A61" && c.label.starts_with("A61 医学")), "{classes:?}");
     assert!(matches!(w.app.indicator_cells(&leader, &Scope::City, "nope").await, Err(ServiceError::Invalid(_))));
@@ -237,17 +272,26 @@ async fn targets_history_and_snapshots() {
     // The history reconstructed from grant and lapse dates.
     let series = w.app.indicator_series(&leader, Indicator::ValidInventionPatents, &Scope::City).await.unwrap();
     let at = |month: &str| series.iter().find(|s| s.month == month).map(|s| (s.value, s.origin.clone()));
-    assert_eq!(at("2020-01"), Some((2, "backfill".into())), "patents 3 and 4");
+    assert_eq!(at("2020-01"), Some((3, "backfill".into())), "patents 3, 4 and 10");
+    assert_eq!(at("2023-05"), Some((5, "backfill".into())), "1, 3, 4, 7 and 10");
+    assert_eq!(at("2023-06"), Some((4, "backfill".into())), "patent 10 lapsed in June 2023");
     assert_eq!(at("2024-04"), Some((4, "backfill".into())));
     assert_eq!(at("2024-05"), Some((3, "backfill".into())), "patent 4 lapsed in May 2024");
     let hv = w.app.indicator_series(&leader, Indicator::HighValueInventionPatents, &Scope::City).await.unwrap();
     let hv_at = |month: &str| hv.iter().find(|s| s.month == month).map(|s| s.value);
-    // Patent 3 maintained more than 10 years from 2022-03-02, patent 1 from its grant (2022-05), patent 7
-    // from its grant (2023-01).
+    // Patent 10 (SEI) from its grant in 2018-01 until its lapse in 2023-06; patent 3 maintained more than 10
+    // years from 2022-03-02, patent 1 from its grant (2022-05), patent 7 from its grant (2023-01).
     assert_eq!(
-        (hv_at("2022-02"), hv_at("2022-03"), hv_at("2022-05"), hv_at("2023-01")),
-        (Some(0), Some(1), Some(2), Some(3))
+        (hv_at("2017-12"), hv_at("2018-01"), hv_at("2022-03"), hv_at("2022-05"), hv_at("2023-01"), hv_at("2023-06")),
+        (Some(0), Some(1), Some(2), Some(3), Some(4), Some(3))
     );
+    // Every county of the policy has a value this month, zero included.
+    let quiet = w
+        .app
+        .indicator_series(&leader, Indicator::ValidInventionPatents, &Scope::County("610981".into()))
+        .await
+        .unwrap();
+    assert_eq!(quiet.last().map(|s| s.value), Some(0));
     let county = w
         .app
         .indicator_series(&leader, Indicator::ValidInventionPatents, &Scope::County("610926".into()))
@@ -269,7 +313,7 @@ async fn targets_history_and_snapshots() {
     let runs = w.app.indicator_refreshes(&leader, 10).await.unwrap();
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0].trigger, "manual");
-    assert!(runs.iter().all(|r| r.error.is_none() && r.patents == 7));
+    assert!(runs.iter().all(|r| r.error.is_none() && r.patents == 10));
 }
 
 #[tokio::test]
@@ -297,4 +341,10 @@ async fn the_demo_city_has_figures_for_every_target() {
     let filter =
         AuditFilter { action: Some(Action::AwardRecord), outcome: Some(Outcome::Success), ..AuditFilter::default() };
     assert_eq!(app.audit_page(&Actor::cli(), &filter).await.unwrap().total, 2);
+    let winners = ipbridge_store::PatentFilter {
+        high_value: Some(ipbridge_store::HighValueFilter::Criterion(Criterion::Award)),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(app.list_patents(&Actor::cli(), &winners).await.unwrap().total, 2);
 }

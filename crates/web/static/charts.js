@@ -178,7 +178,8 @@
         trigger: "item",
         confine: true,
         formatter: function (p) {
-          return p.name + "：" + number(p.value, data.unit) + "（" + p.percent + "%）";
+          // Tooltips are HTML: names come from data (applicants, chains), so they are escaped.
+          return echarts.format.encodeHTML(p.name) + "：" + number(p.value, data.unit) + "（" + p.percent + "%）";
         },
       },
       legend: { type: "scroll", bottom: 0, textStyle: { fontSize: narrow ? 11 : 12 } },

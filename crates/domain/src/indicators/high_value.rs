@@ -250,6 +250,17 @@ impl Assessment {
     }
 }
 
+/// The `years`th anniversary of `start`; a 29 February start has its anniversaries on 28 February of common
+/// years.
+pub fn anniversary(start: NaiveDate, years: u32) -> NaiveDate {
+    start.checked_add_months(chrono::Months::new(years.saturating_mul(12))).unwrap_or(NaiveDate::MAX)
+}
+
+/// The first day a patent maintained since `start` has been maintained more than `years` years.
+pub fn maintained_from(start: NaiveDate, years: u32) -> NaiveDate {
+    anniversary(start, years).succ_opt().unwrap_or(NaiveDate::MAX)
+}
+
 /// The whole years from `start` to `on` (a year counts once its anniversary is reached).
 pub fn whole_years(start: NaiveDate, on: NaiveDate) -> i32 {
     let mut years = on.year() - start.year();
@@ -339,7 +350,7 @@ pub fn evaluate(facts: &PatentFacts<'_>, rules: &HighValueRules, sei: &SeiConcor
         Some(start) if start <= on => {
             let years = whole_years(start, on);
             // "More than N years": the Nth anniversary has passed (the day after it counts).
-            let over = years > limit || (years == limit && on > start.with_year(start.year() + limit).unwrap_or(on));
+            let over = on >= maintained_from(start, rules.maintained_years);
             let in_force = facts.legal_status == LegalStatus::Granted;
             let why = format!("自{start_label} {start} 起已维持 {years} 年（规定超过 {limit} 年）");
             set(
@@ -476,6 +487,19 @@ mod tests {
         let a = evaluate(&f, &rules(), &c, date(2025, 1, 1));
         assert!(!a.valid_invention && !a.holds(Criterion::Maintained) && !a.is_high_value());
         assert!(a.reasons[&Criterion::Maintained].contains("不在有效状态"));
+    }
+
+    #[test]
+    fn a_leap_day_start_is_maintained_from_the_first_of_march() {
+        let start = date(2012, 2, 29);
+        assert_eq!(anniversary(start, 10), date(2022, 2, 28));
+        assert_eq!(maintained_from(start, 10), date(2022, 3, 1));
+        let c = SeiConcordance::default();
+        let codes = vec![];
+        let mut f = facts(&codes, &[]);
+        f.filing_date = Some(start);
+        assert!(!evaluate(&f, &rules(), &c, date(2022, 2, 28)).holds(Criterion::Maintained));
+        assert!(evaluate(&f, &rules(), &c, date(2022, 3, 1)).holds(Criterion::Maintained));
     }
 
     #[test]

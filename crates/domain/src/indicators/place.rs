@@ -1,6 +1,7 @@
-//! Which patents are the city's, and which county's: the bureau's override for the first applicant, else the
-//! organisation the first applicant is linked to, else the first applicant's address. A province code of
-//! another province rules the city out. The rule and its outcome are shown to users, so each answer says why.
+//! Which patents are the city's, and which county's, by the first applicant: the bureau's override for its
+//! name; else the organisation it is linked to (the city's: its county, or the address's when it has none);
+//! else a province code of another province rules the city out; else a county or the city named in its
+//! address. The rule and its outcome are shown to users, so each answer says why.
 
 use serde::{Deserialize, Serialize};
 
@@ -100,13 +101,10 @@ pub struct PlaceRule {
 }
 
 impl PlaceRule {
-    /// The rule of a policy: the city's full and short names, its province (the first two digits of its
-    /// division code), and every county's name and aliases.
+    /// The rule of a policy: the city's full name, its province (the first two digits of its division code),
+    /// and every county's name and aliases. The short name (安康) is not used alone: streets and shops of
+    /// other cities carry it (北京市…安康路).
     pub fn new(policy: &Policy) -> Self {
-        let mut city_names = vec![policy.city.name.clone()];
-        if !policy.city.short_name.is_empty() && policy.city.short_name != policy.city.name {
-            city_names.push(policy.city.short_name.clone());
-        }
         let mut county_names: Vec<(String, String)> = Vec::new();
         for c in &policy.counties {
             county_names.push((c.name.clone(), c.code.clone()));
@@ -115,10 +113,28 @@ impl PlaceRule {
             }
         }
         county_names.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
-        PlaceRule { city_names, province_code: policy.city.division_code.chars().take(2).collect(), county_names }
+        PlaceRule {
+            city_names: vec![policy.city.name.clone()],
+            province_code: policy.city.division_code.chars().take(2).collect(),
+            county_names,
+        }
     }
 
-    /// Places one patent.
+    /// The county or city an address names, with the name matched.
+    fn in_address(&self, address: &str) -> Option<(Option<String>, String)> {
+        let address: String = address.chars().filter(|c| !c.is_whitespace()).collect();
+        if address.is_empty() {
+            return None;
+        }
+        if let Some((name, code)) = self.county_names.iter().find(|(name, _)| address.contains(name.as_str())) {
+            return Some((Some(code.clone()), name.clone()));
+        }
+        self.city_names.iter().find(|n| address.contains(n.as_str())).map(|n| (None, n.clone()))
+    }
+
+    /// Places one patent: the override; else the first applicant's linked organisation (its county, or
+    /// the address's when it has none); else a province code of another province rules the city out; else
+    /// the address.
     pub fn place(&self, input: &PlaceInput<'_>) -> Place {
         if let Some(o) = input.override_place {
             return Place {
@@ -128,27 +144,23 @@ impl PlaceRule {
                 detail: String::new(),
             };
         }
-        if let Some((name, Some(county))) = input.org {
-            return Place {
-                in_city: true,
-                county_code: Some(county.to_owned()),
-                basis: PlaceBasis::Org,
-                detail: name.to_owned(),
-            };
-        }
-        let address: String = input.address.chars().filter(|c| !c.is_whitespace()).collect();
-        if !address.is_empty() {
-            if let Some((name, code)) = self.county_names.iter().find(|(name, _)| address.contains(name.as_str())) {
-                return Place {
+        let from_address = self.in_address(input.address);
+        if let Some((name, county)) = input.org {
+            return match (county, from_address) {
+                (Some(county), _) => Place {
                     in_city: true,
-                    county_code: Some(code.clone()),
-                    basis: PlaceBasis::Address,
-                    detail: name.clone(),
-                };
-            }
-            if let Some(name) = self.city_names.iter().find(|n| address.contains(n.as_str())) {
-                return Place { in_city: true, county_code: None, basis: PlaceBasis::Address, detail: name.clone() };
-            }
+                    county_code: Some(county.to_owned()),
+                    basis: PlaceBasis::Org,
+                    detail: name.to_owned(),
+                },
+                // A platform organisation is the city's; without a county, the address may still tell it.
+                (None, Some((Some(county), matched))) => {
+                    Place { in_city: true, county_code: Some(county), basis: PlaceBasis::Address, detail: matched }
+                }
+                (None, _) => {
+                    Place { in_city: true, county_code: None, basis: PlaceBasis::Org, detail: name.to_owned() }
+                }
+            };
         }
         if let Some(code) = input.province_code
             && code != self.province_code
@@ -160,7 +172,12 @@ impl PlaceRule {
                 detail: code.to_owned(),
             };
         }
-        Place { in_city: false, county_code: None, basis: PlaceBasis::None, detail: String::new() }
+        match from_address {
+            Some((county_code, matched)) => {
+                Place { in_city: true, county_code, basis: PlaceBasis::Address, detail: matched }
+            }
+            None => Place { in_city: false, county_code: None, basis: PlaceBasis::None, detail: String::new() },
+        }
     }
 }
 

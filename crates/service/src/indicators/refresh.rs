@@ -54,6 +54,8 @@ pub struct RefreshReport {
     pub high_value: u64,
     /// Facts written because they changed.
     pub changed: u64,
+    /// Patents whose chain links were rewritten because they changed.
+    pub relinked: u64,
     /// How long it took.
     pub millis: u64,
 }
@@ -211,10 +213,7 @@ fn criterion_start(c: Criterion, s: &FactSource, ctx: &Context, app: &App, grant
                 ipbridge_domain::policy::MaintenanceStart::FilingDate => s.filing_date,
                 ipbridge_domain::policy::MaintenanceStart::GrantDate => s.grant_date,
             }?;
-            let years = i32::try_from(rules.maintained_years).ok()?;
-            let anniversary =
-                start.with_year(start.year() + years).or_else(|| start.succ_opt()?.with_year(start.year() + years))?;
-            anniversary.succ_opt().map(Month::of)
+            Some(Month::of(high_value::maintained_from(start, rules.maintained_years)))
         }
         Criterion::Award => ctx
             .awards
@@ -266,16 +265,17 @@ impl App {
         tokio::spawn(async move {
             let mut trigger = "start".to_owned();
             loop {
-                match app.refresh_indicators(&trigger).await {
-                    Ok(r) => tracing::info!(
+                // A failed run is logged, with its trigger, where the run is recorded.
+                if let Ok(r) = app.refresh_indicators(&trigger).await {
+                    tracing::info!(
                         trigger,
                         patents = r.patents,
                         in_city = r.in_city,
                         changed = r.changed,
+                        relinked = r.relinked,
                         millis = r.millis,
                         "indicators refreshed"
-                    ),
-                    Err(error) => tracing::error!(trigger, %error, "indicator refresh failed"),
+                    );
                 }
                 tokio::select! {
                     () = app.indicators.wake.notified() => {
@@ -327,6 +327,7 @@ impl App {
                 tx.finish_refresh(run, r.patents as i64, millis as i64, None, self.now()).await?;
             }
             Err(e) => {
+                tracing::error!(trigger, error = %e, "indicator refresh failed");
                 tx.finish_refresh(run, 0, millis as i64, Some(&e.to_string()), self.now()).await?;
             }
         }
@@ -399,7 +400,11 @@ impl App {
             };
             let mut facts = Vec::with_capacity(sources.len());
             let mut links: Vec<ChainLink> = Vec::new();
-            for s in &sources {
+            for (n, s) in sources.iter().enumerate() {
+                // The pass is CPU work between queries: let requests served by this worker thread through.
+                if n % 2000 == 1999 {
+                    tokio::task::yield_now().await;
+                }
                 let (fact, patent_links) = self.evaluate(s, &ctx);
                 report.patents += 1;
                 if let Some(norm) = &s.first_applicant_norm {
@@ -447,11 +452,12 @@ impl App {
                 tx.commit().await?;
             }
             report.changed += changed.len() as u64;
+            report.relinked += relinked.len() as u64;
             after = last;
         }
         let mut cells = agg.into_cells();
         self.label_ipc(&mut cells).await?;
-        let snapshots = self.snapshot_rows(&history, &cells, current, manual).await?;
+        let snapshots = self.snapshot_rows(&ctx, &history, &cells, current, manual).await?;
         let mut tx = self.db.begin().await?;
         tx.replace_cells(&cells).await?;
         let mut applicants: Vec<ApplicantFact> = applicants.into_values().collect();
@@ -465,15 +471,18 @@ impl App {
 
     /// Place, chains and high-value criteria of one patent.
     fn evaluate(&self, s: &FactSource, ctx: &Context) -> (PatentFact, Vec<ChainLink>) {
-        let org =
-            s.owner_org_id.and_then(|id| ctx.orgs.get(&id)).map(|(name, _, county)| (name.as_str(), county.as_deref()));
+        let org = s
+            .first_applicant_org_id
+            .and_then(|id| ctx.orgs.get(&id))
+            .map(|(name, _, county)| (name.as_str(), county.as_deref()));
         let place = ctx.rule.place(&PlaceInput {
             override_place: s.first_applicant_norm.as_ref().and_then(|n| ctx.overrides.get(n)),
             org,
             address: &s.applicant_address,
             province_code: s.province_code.as_deref(),
         });
-        let patent_type: PatentType = s.patent_type.parse().unwrap_or(PatentType::Invention);
+        // The store's CHECK constraint admits only the three types; anything else is never an invention.
+        let patent_type: PatentType = s.patent_type.parse().unwrap_or(PatentType::Design);
         let legal_status: LegalStatus = s.legal_status.parse().unwrap_or(LegalStatus::Unknown);
         let no_awards = Vec::new();
         let assessment = high_value::evaluate(
@@ -514,6 +523,8 @@ impl App {
                 });
             }
         }
+        // In the store's order, so an unchanged patent compares equal and is not rewritten.
+        links.sort_by(|a, b| a.chain_code.cmp(&b.chain_code));
         let fact = PatentFact {
             patent_id: s.id,
             in_city: place.in_city,
@@ -549,9 +560,10 @@ impl App {
         };
         let year = s.filing_date.map(|d| d.year().to_string()).unwrap_or_default();
         let year_label = || if year.is_empty() { "申请日不明".to_owned() } else { format!("{year}年") };
-        let (section, class) = match &s.main_ipc {
-            Some(code) if code.len() >= 3 => (code[..1].to_owned(), code[..3].to_owned()),
-            _ => (String::new(), String::new()),
+        let main = s.main_ipc.as_deref().and_then(|c| ipbridge_domain::patent::IpcCode::parse(c).ok());
+        let (section, class) = match &main {
+            Some(code) => (code.section().to_string(), code.class().to_owned()),
+            None => (String::new(), String::new()),
         };
         let org = s.owner_org_id.and_then(|id| ctx.orgs.get(&id).map(|o| (id, o)));
         let org_dim = org.and_then(|(id, (name, kind, _))| match kind.as_str() {
@@ -612,12 +624,7 @@ impl App {
         }
 
         // Its chains.
-        let group = s
-            .main_ipc
-            .as_deref()
-            .and_then(|c| ipbridge_domain::patent::IpcCode::parse(c).ok())
-            .map(|c| c.main_group())
-            .unwrap_or_default();
+        let group = main.as_ref().map(|c| c.main_group()).unwrap_or_default();
         for l in links {
             let scope = format!("chain:{}", l.chain_code);
             agg.add(
@@ -665,10 +672,15 @@ impl App {
         for scope in &scopes {
             History::add(&mut h.valid, scope, from, to, len);
         }
-        // High value from the first month a criterion that holds today held (never before the grant).
-        let criteria = Criterion::of_bits(u8::try_from(fact.hv_criteria).unwrap_or(0));
+        // High value from the first month a criterion held (never before the grant). A patent valid today
+        // counts with the criteria that hold today; one that lapsed with those that held while it was in force:
+        // its other criteria do not depend on the status, and its maintenance is measured up to the lapse.
+        let mut criteria = Criterion::of_bits(u8::try_from(fact.hv_criteria).unwrap_or(0));
+        if end.is_some() && !criteria.contains(&Criterion::Maintained) {
+            criteria.push(Criterion::Maintained);
+        }
         let held_since = criteria.iter().filter_map(|c| criterion_start(*c, s, ctx, self, grant)).min();
-        if let Some(since) = held_since.filter(|_| fact.high_value) {
+        if let Some(since) = held_since.filter(|_| fact.high_value || end.is_some()) {
             let hv_from = h.index(since.max(grant));
             for scope in &scopes {
                 History::add(&mut h.high_value, scope, hv_from, to, len);
@@ -701,6 +713,7 @@ impl App {
     /// The snapshot rows: (reconstructed past months, the current month).
     async fn snapshot_rows(
         &self,
+        ctx: &Context,
         history: &History,
         cells: &[IndicatorCell],
         current: Month,
@@ -731,14 +744,21 @@ impl App {
         // itself is what the current month records).
         let valid = History::totals(&history.valid);
         let high = History::totals(&history.high_value);
-        let mut scopes: Vec<&str> = valid.keys().copied().collect();
+        // Every scope the pages show — the city, each county of the policy, each active chain — gets its rows,
+        // zeros included, so a county or chain whose patents all moved away does not keep its old figures.
+        let mut scopes: Vec<String> = std::iter::once(String::new())
+            .chain(self.policy.counties.iter().map(|c| format!("county:{}", c.code)))
+            .chain(ctx.chains.iter().map(|c| format!("chain:{}", c.code)))
+            .collect();
+        scopes.extend(valid.keys().filter(|k| !k.is_empty()).map(|k| (*k).to_owned()));
         scopes.sort_unstable();
+        scopes.dedup();
         for scope in &scopes {
-            let v = &valid[scope];
-            let hv = high.get(scope);
+            let v = valid.get(scope.as_str());
+            let hv = high.get(scope.as_str());
             let mut m = history.first;
             for i in 0..history.months.saturating_sub(1) {
-                past.push(row(m, Indicator::ValidInventionPatents, scope, v[i], "backfill", now));
+                past.push(row(m, Indicator::ValidInventionPatents, scope, v.map_or(0, |s| s[i]), "backfill", now));
                 let hv_value = hv.map_or(0, |s| s[i]);
                 past.push(row(m, Indicator::HighValueInventionPatents, scope, hv_value, "backfill", now));
                 if let Some(p) = population(scope).and_then(|p| per_10k_hundredths(hv_value, p)) {
@@ -749,14 +769,18 @@ impl App {
         }
         // Today's values: the totals of the aggregates just computed (the city, every county and chain; the
         // city is recorded even when it has no patent yet).
-        let mut current_scopes: Vec<(String, i64, i64)> = cells
+        let totals: HashMap<&str, (i64, i64)> = cells
             .iter()
             .filter(|c| c.dimension == "total")
-            .map(|c| (c.scope.clone(), c.valid_invention, c.high_value))
+            .map(|c| (c.scope.as_str(), (c.valid_invention, c.high_value)))
             .collect();
-        if !current_scopes.iter().any(|(scope, _, _)| scope.is_empty()) {
-            current_scopes.push((String::new(), 0, 0));
-        }
+        let current_scopes: Vec<(String, i64, i64)> = scopes
+            .iter()
+            .map(|scope| {
+                let (v, hv) = totals.get(scope.as_str()).copied().unwrap_or((0, 0));
+                (scope.clone(), v, hv)
+            })
+            .collect();
         let mut tx = self.db.read().await?;
         for (scope, v, hv) in &current_scopes {
             present.push(row(current, Indicator::ValidInventionPatents, scope, *v, origin, now));

@@ -53,7 +53,7 @@ CREATE TABLE patent_facts (
                       CONSTRAINT patent_facts_patent_fkey REFERENCES patents (id) ON DELETE CASCADE,
     in_city         INTEGER NOT NULL,
     county_code     TEXT,
-    -- override | org | address | division_code | none
+    -- override | org | address | province_code | none
     place_basis     TEXT NOT NULL,
     -- What placed it: the organisation's name, the address text matched, the division code.
     place_detail    TEXT NOT NULL DEFAULT '',
@@ -129,6 +129,8 @@ CREATE TABLE indicator_snapshots (
     taken_at  TEXT NOT NULL,
     CONSTRAINT indicator_snapshots_pkey PRIMARY KEY (month, indicator, scope)
 );
+-- Trend charts read one indicator of one scope across months.
+CREATE INDEX indicator_snapshots_series_idx ON indicator_snapshots (indicator, scope, month);
 
 -- Periodic trademark statistics per county (not patent-level data): valid trademarks held and
 -- geographical-indication authorised users at the end of the month.

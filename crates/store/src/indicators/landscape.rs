@@ -1,6 +1,6 @@
-//! What the chain pages read beyond the precomputed aggregates: how each IPC prefix and keyword placed the
-//! city's patents in a chain (the mapping shown), the transferable-pool patents of a chain, and which of a
-//! few patents are the city's (for the demand gaps).
+//! What the chain pages read beyond the aggregates: the mapping counts (how each IPC prefix and keyword placed
+//! the city's patents in a chain, precomputed by the refresh), the transferable-pool patents of a chain, and
+//! which of a few patents are the city's (for the demand gaps).
 
 use std::collections::HashSet;
 
@@ -90,10 +90,16 @@ impl LandscapeStore for Tx {
     }
 
     async fn chain_pool_patents(&mut self, chain: &str, limit: i64) -> Result<(Vec<ChainPoolPatent>, i64)> {
+        // The public pool's conditions (crates/store/src/revitalisation/pool.rs): in force, not passed on by
+        // an effective assignment or equity contribution — so every listed patent opens on /pool.
         const FROM: &str = "FROM inventory_records r \
              JOIN patents p ON p.id = r.patent_id JOIN orgs o ON o.id = r.org_id \
              LEFT JOIN patent_chain_links l ON l.patent_id = r.patent_id AND l.chain_code = ?1 \
-             WHERE r.state = 'transferable_pool' AND (l.patent_id IS NOT NULL OR r.chain_code = ?1)";
+             WHERE r.state = 'transferable_pool' AND (l.patent_id IS NOT NULL OR r.chain_code = ?1) \
+             AND p.in_force = 1 \
+             AND NOT EXISTS (SELECT 1 FROM deal_patents dp JOIN deals d ON d.id = dp.deal_id \
+                 WHERE dp.patent_id = p.id AND d.status = 'effective' \
+                 AND d.kind IN ('assignment', 'equity_contribution'))";
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) {FROM}")))
             .bind(chain)
             .fetch_one(self.conn())

@@ -58,8 +58,10 @@ pub struct FactSource {
     pub has_foreign_family: bool,
     /// Highest pledge financing, fen.
     pub pledge_amount: Option<i64>,
-    /// The organisation owning it on the platform.
+    /// The organisation owning it on the platform (the first applicant linked to one, at any position).
     pub owner_org_id: Option<i64>,
+    /// The organisation the first applicant itself is linked to.
+    pub first_applicant_org_id: Option<i64>,
 }
 
 /// The derived facts of one patent.
@@ -307,7 +309,7 @@ impl IndicatorStore for Tx {
         let rows = sqlx::query(
             "SELECT p.id, p.application_no, p.patent_type, p.legal_status, p.filing_date, p.grant_date, p.lapse_date, \
              p.main_ipc, p.title, p.first_applicant, a.name_norm, p.applicant_address, p.province_code, \
-             p.has_foreign_family, p.pledge_amount, p.owner_org_id \
+             p.has_foreign_family, p.pledge_amount, p.owner_org_id, a.org_id AS first_org_id \
              FROM patents p LEFT JOIN patent_applicants a ON a.patent_id = p.id AND a.position = 0 \
              WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
         )
@@ -335,6 +337,7 @@ impl IndicatorStore for Tx {
                 has_foreign_family: row.try_get("has_foreign_family")?,
                 pledge_amount: row.try_get("pledge_amount")?,
                 owner_org_id: row.try_get("owner_org_id")?,
+                first_applicant_org_id: row.try_get("first_org_id")?,
             });
         }
         if let (Some(first), Some(last)) = (out.first().map(|s| s.id), out.last().map(|s| s.id)) {

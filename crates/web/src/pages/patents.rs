@@ -253,7 +253,9 @@ struct IndicatorSection {
 }
 
 impl IndicatorSection {
-    fn new(i: PatentIndicators, chain_links: bool) -> Self {
+    /// `internal`: the viewer may see the holder's figures (the pledge amount); others read whether the
+    /// pledge criterion holds without the amount.
+    fn new(i: PatentIndicators, chain_links: bool, internal: bool) -> Self {
         let detail = i.place_detail.trim().to_owned();
         let basis_detail = match i.place_basis {
             PlaceBasis::Override => "市知识产权局为第一申请人设定了归属".to_owned(),
@@ -281,7 +283,12 @@ impl IndicatorSection {
                 .map(|(c, holds, reason)| CriterionLine {
                     label: c.label(),
                     holds,
-                    reason: if reason.is_empty() { "—".to_owned() } else { reason },
+                    reason: match (c, holds) {
+                        (Criterion::Pledge, true) if !internal => "质押融资额不低于政策门槛".to_owned(),
+                        (Criterion::Pledge, false) if !internal => "未达到政策门槛或无质押融资记录".to_owned(),
+                        _ if reason.is_empty() => "—".to_owned(),
+                        _ => reason,
+                    },
                 })
                 .collect(),
         }
@@ -379,15 +386,15 @@ fn short(v: &serde_json::Value) -> String {
 /// One patent with every field and its history.
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> WebResult {
     let view = state.app.patent(&ctx.actor, PatentId::new(id)).await?;
-    let indicators = state
-        .app
-        .patent_indicators(&ctx.actor, id)
-        .await?
-        .map(|i| IndicatorSection::new(i, ctx.can(ipbridge_domain::Permission::ViewIndicators)));
     let internal = ctx.can(ipbridge_domain::Permission::ViewAllOrgs)
         || ctx
             .user()
             .is_some_and(|s| view.patent.applicant_orgs.iter().flatten().any(|(org, _)| *org == s.user.org_id));
+    let indicators = state
+        .app
+        .patent_indicators(&ctx.actor, id)
+        .await?
+        .map(|i| IndicatorSection::new(i, ctx.can(ipbridge_domain::Permission::ViewIndicators), internal));
     let r = &view.patent.record;
     let s = &view.patent.summary;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
@@ -447,7 +454,8 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
             value: format!("{} / {} / {} 次", r.transfer_count, r.license_count, r.pledge_count),
         },
     ]);
-    if let Some(amount) = r.pledge_amount {
+    // The amount a holder borrowed is its own business: the holder and the bureau see it.
+    if let Some(amount) = r.pledge_amount.filter(|_| internal) {
         facts.push(Field { label: "质押金额", value: pledge_text(amount) });
     }
     facts.push(Field { label: "国省代码", value: or_dash(r.province_code.clone()) });

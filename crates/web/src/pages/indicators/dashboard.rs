@@ -492,7 +492,8 @@ pub async fn snapshots(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
             },
             failed: r.error.is_some(),
             result: match (&r.error, r.finished_at) {
-                (Some(e), _) => format!("失败：{e}"),
+                // The error's text is for the operator (server log); viewers learn that the run failed.
+                (Some(_), _) => "失败（原因见服务器日志）".to_owned(),
                 (None, Some(_)) => "完成".to_owned(),
                 (None, None) => "进行中".to_owned(),
             },
