@@ -290,27 +290,16 @@ impl App {
     /// Takes the month's snapshot now (recomputing everything first); the bureau's 立即快照.
     pub async fn take_indicator_snapshot(&self, actor: &Actor) -> Result<RefreshReport> {
         actor.authorise(Permission::ManageIndicators)?;
-        let report = self.refresh_run("manual", true).await?;
-        let mut tx = self.db.begin().await?;
-        let month = Month::of(self.china_today()).to_string();
-        tx.append_audit(&actor.audit(
-            Action::SnapshotTake,
-            "indicator_snapshot",
-            &month,
-            Outcome::Success,
-            json!({"month": month, "patents": report.patents, "valid_invention": report.valid_invention, "high_value": report.high_value}),
-        ))
-        .await?;
-        tx.commit().await?;
-        Ok(report)
+        self.refresh_run("manual", Some(actor)).await
     }
 
     /// Recomputes the derived tables, the aggregates and the month's snapshot now.
     pub async fn refresh_indicators(&self, trigger: &str) -> Result<RefreshReport> {
-        self.refresh_run(trigger, false).await
+        self.refresh_run(trigger, None).await
     }
 
-    async fn refresh_run(&self, trigger: &str, manual: bool) -> Result<RefreshReport> {
+    /// One run; `manual`: the account that asked for the month's snapshot (audited with the snapshot).
+    async fn refresh_run(&self, trigger: &str, manual: Option<&Actor>) -> Result<RefreshReport> {
         let _running = self.indicators.running.lock().await;
         let started = Instant::now();
         let run = {
@@ -374,7 +363,7 @@ impl App {
         })
     }
 
-    async fn refresh_inner(&self, manual: bool) -> Result<RefreshReport> {
+    async fn refresh_inner(&self, manual: Option<&Actor>) -> Result<RefreshReport> {
         let ctx = self.load_context().await?;
         let current = Month::of(ctx.today);
         let window = {
@@ -457,7 +446,7 @@ impl App {
         }
         let mut cells = agg.into_cells();
         self.label_ipc(&mut cells).await?;
-        let snapshots = self.snapshot_rows(&ctx, &history, &cells, current, manual).await?;
+        let snapshots = self.snapshot_rows(&ctx, &history, &cells, current, manual.is_some()).await?;
         let mut tx = self.db.begin().await?;
         tx.replace_cells(&cells).await?;
         let mut applicants: Vec<ApplicantFact> = applicants.into_values().collect();
@@ -465,6 +454,19 @@ impl App {
         tx.replace_applicant_facts(&applicants).await?;
         tx.write_snapshots(&snapshots.0, SnapshotWrite::Backfill).await?;
         tx.write_snapshots(&snapshots.1, SnapshotWrite::Overwrite).await?;
+        if let Some(actor) = manual {
+            // The snapshot taken by hand and its audit record commit together.
+            let month = current.to_string();
+            tx.append_audit(&actor.audit(
+                Action::SnapshotTake,
+                "indicator_snapshot",
+                &month,
+                Outcome::Success,
+                json!({"month": month, "patents": report.patents, "valid_invention": report.valid_invention,
+                       "high_value": report.high_value}),
+            ))
+            .await?;
+        }
         tx.commit().await?;
         Ok(report)
     }
