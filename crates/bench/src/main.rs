@@ -5,10 +5,12 @@
 //! cargo run --release -p ipbridge-bench -- import --rows 100000
 //! cargo run --release -p ipbridge-bench -- search-quality --queries 1000 --seed 42
 //! CARGO_TARGET_DIR=/tmp/ipx-target cargo run --release -p ipbridge-bench -- search-speed --records 1000000
+//! CARGO_TARGET_DIR=/tmp/ipx-target cargo run --release -p ipbridge-bench -- indicators --records 1000000 --dir /tmp/ind-bench
 //! ```
 
 mod generate;
 mod import;
+mod indicators;
 mod search_data;
 mod search_quality;
 mod search_speed;
@@ -34,6 +36,8 @@ enum Command {
     SearchQuality(SearchQualityArgs),
     /// Index build rate, size, memory and query latency at scale, against SQLite FTS5 on the same records.
     SearchSpeed(SearchSpeedArgs),
+    /// Indicator refresh, snapshot and page times over the search benchmark's generated corpus.
+    Indicators(indicators::IndicatorsArgs),
     /// One measured phase of `import`, run by it in a child process so the phase's peak memory is its own.
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -138,6 +142,7 @@ fn main() -> anyhow::Result<()> {
         Command::Import(args) => import::run(&args),
         Command::SearchQuality(args) => search_quality::run(&args),
         Command::SearchSpeed(args) => search_speed::run(&args),
+        Command::Indicators(args) => indicators::run(&args),
         Command::Phase(args) => import::phase(&args),
     }
 }

@@ -76,7 +76,7 @@ const TITLE_SUFFIXES: [&str; 9] = [
 ];
 
 /// The real texts the records and queries are recombined from.
-struct Sources {
+pub(crate) struct Sources {
     /// Titles of both corpora: BDCI first, then titles_ipc.
     titles: Vec<String>,
     bdci_titles: usize,
@@ -92,7 +92,7 @@ struct Sources {
 }
 
 impl Sources {
-    fn load(data: &Path) -> Result<Self> {
+    pub(crate) fn load(data: &Path) -> Result<Self> {
         let bdci = load_bdci(data)?;
         let titles_ipc = load_titles(data)?;
         let policy = ipbridge_service::load_policy(None)?;
@@ -119,7 +119,7 @@ impl Sources {
     }
 
     /// Record `i` (0-based). The same seed gives the same record, whatever order records are made in.
-    fn record(&self, i: usize, seed: u64) -> Result<PatentDoc> {
+    pub(crate) fn record(&self, i: usize, seed: u64) -> Result<PatentDoc> {
         let mut rng = item_rng(seed, i as u64);
         let t = pick_index(&mut rng, self.titles.len());
         let title = self.titles[t].clone();
