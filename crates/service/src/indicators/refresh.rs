@@ -537,6 +537,7 @@ impl App {
             high_value: assessment.is_high_value(),
             hv_criteria: i64::from(assessment.criteria),
             hv_reasons: serde_json::Value::Object(reasons).to_string(),
+            filing_date: s.filing_date.map(|d| d.to_string()),
         };
         (fact, links)
     }

@@ -85,6 +85,8 @@ pub struct PatentFact {
     pub hv_criteria: i64,
     /// JSON object: criterion code → reason.
     pub hv_reasons: String,
+    /// The patent's filing date, `YYYY-MM-DD` (the high-value list's sort key).
+    pub filing_date: Option<String>,
 }
 
 /// A patent's membership of a chain and what placed it there.
@@ -252,6 +254,7 @@ fn fact_from_row(row: &SqliteRow) -> Result<PatentFact> {
         high_value: row.try_get("high_value")?,
         hv_criteria: row.try_get("hv_criteria")?,
         hv_reasons: row.try_get("hv_reasons")?,
+        filing_date: row.try_get("filing_date")?,
     })
 }
 
@@ -301,8 +304,8 @@ fn run_from_row(row: &SqliteRow) -> Result<RefreshRun> {
     })
 }
 
-const FACT_COLUMNS: &str =
-    "patent_id, in_city, county_code, place_basis, place_detail, valid_invention, high_value, hv_criteria, hv_reasons";
+const FACT_COLUMNS: &str = "patent_id, in_city, county_code, place_basis, place_detail, valid_invention, high_value, \
+     hv_criteria, hv_reasons, filing_date";
 
 impl IndicatorStore for Tx {
     async fn fact_sources(&mut self, after: i64, limit: i64) -> Result<Vec<FactSource>> {
@@ -383,7 +386,7 @@ impl IndicatorStore for Tx {
     }
 
     async fn upsert_facts(&mut self, facts: &[PatentFact]) -> Result<()> {
-        // 9 parameters a row.
+        // 10 parameters a row.
         for chunk in facts.chunks(3000) {
             let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT OR REPLACE INTO patent_facts ({FACT_COLUMNS}) "));
             qb.push_values(chunk, |mut b, f| {
@@ -395,7 +398,8 @@ impl IndicatorStore for Tx {
                     .push_bind(f.valid_invention)
                     .push_bind(f.high_value)
                     .push_bind(f.hv_criteria)
-                    .push_bind(f.hv_reasons.clone());
+                    .push_bind(f.hv_reasons.clone())
+                    .push_bind(f.filing_date.clone());
             });
             qb.build().execute(self.conn()).await?;
         }
