@@ -37,6 +37,7 @@ use sm3::{Digest, Sm3};
 
 use crate::auth::china_time;
 use crate::chains::split_list;
+use crate::error::invalid;
 use crate::exports::LIST_EXPORT_LIMIT;
 use crate::notifications::{Notice, bureau_org, notify_orgs};
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
@@ -218,12 +219,6 @@ fn event(actor: &Actor, at: chrono::DateTime<chrono::Utc>) -> DemandEvent {
 
 fn demand_link(id: DemandId) -> String {
     format!("/demands/{id}")
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
 }
 
 /// Finds a chain by code or by name; only active chains are offered for new values.

@@ -153,6 +153,13 @@ impl ErrorCode {
     }
 }
 
+/// A form error on one field: the message users see beside it.
+pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+    let mut e = FieldErrors::new();
+    e.add(field, message);
+    ServiceError::Invalid(e)
+}
+
 impl ServiceError {
     /// The stable code of this error.
     pub fn code(&self) -> ErrorCode {

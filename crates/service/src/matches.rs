@@ -31,9 +31,10 @@ use ipbridge_store::{
 use serde_json::json;
 
 use crate::auth::china_time;
+use crate::error::invalid;
 use crate::exports::LIST_EXPORT_LIMIT;
 use crate::notifications::{Notice, bureau_org, notify_orgs};
-use crate::{Actor, App, FieldErrors, Result, ServiceError};
+use crate::{Actor, App, Result, ServiceError};
 
 /// A match to save.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,12 +134,6 @@ fn side_of(actor: &Actor, r: &MatchRecord) -> Option<MatchSide> {
 
 fn sees_all_matches(actor: &Actor) -> bool {
     actor.is_cli() || actor.user.as_ref().is_some_and(|u| u.can(Permission::ViewAllMatches))
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
 }
 
 fn match_link(id: MatchId) -> String {

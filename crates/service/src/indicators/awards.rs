@@ -20,6 +20,7 @@ use serde_json::json;
 use sm3::{Digest, Sm3};
 
 use crate::auth::china_time;
+use crate::error::invalid;
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
 pub use ipbridge_store::{AwardFilter, StoredAward};
@@ -37,12 +38,6 @@ const NOTE_MAX_CHARS: usize = 200;
 
 /// The grades announced lists write inside the award's name (中国专利金奖, 国家科学技术进步奖一等奖).
 const GRADES: [&str; 7] = ["特等奖", "一等奖", "二等奖", "三等奖", "金奖", "银奖", "优秀奖"];
-
-pub(super) fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
-}
 
 /// What became of one imported row, for the result page.
 #[derive(Debug, Clone, PartialEq, Eq)]

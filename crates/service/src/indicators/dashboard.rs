@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::{Overview, Scope};
 use crate::auth::china_time;
+use crate::error::invalid;
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
 /// One line, one set of bars or one gauge value of a chart.
@@ -102,11 +103,6 @@ impl ChartSpec {
     /// The chart named `name` (`trend`, `counties`, `chains`, `criteria`) with the query's `indicator` and
     /// `scope` (trend only; the scope `''` is the city, `county:<code>` or `chain:<code>` a part of it).
     pub fn parse(name: &str, indicator: &str, scope: &str) -> Result<ChartSpec> {
-        let invalid = |field: &'static str, message: String| {
-            let mut errors = FieldErrors::new();
-            errors.add(field, message);
-            ServiceError::Invalid(errors)
-        };
         match name {
             "trend" => {
                 let indicator = indicator

@@ -16,8 +16,9 @@ pub use ipbridge_store::{ChainPoolPatent, IndicatorCell, MappingCount, RefreshRu
 use ipbridge_store::{ChainStore, DemandFilter, DemandStore, IndicatorStore, LandscapeStore, StoredChain};
 
 use super::{DIMENSIONS, Scope};
+use crate::error::invalid;
 use crate::search::{MatchScope, NeedText};
-use crate::{Actor, App, FieldErrors, Result, ServiceError};
+use crate::{Actor, App, Result, ServiceError};
 
 /// How many of the matcher's best hits the gap analysis looks at (the demand's match page shows as many).
 pub const GAP_TOP_HITS: usize = 20;
@@ -53,12 +54,6 @@ pub fn share_text(part: i64, whole: i64) -> String {
 /// A count per 10,000 residents with two decimals, `None` without a population.
 pub fn per_10k_text(count: i64, population: Option<u64>) -> Option<String> {
     population.and_then(|p| per_10k_hundredths(count, p)).map(|v| Indicator::HighValuePer10k.format(v))
-}
-
-fn invalid(field: &'static str, message: String) -> ServiceError {
-    let mut errors = FieldErrors::new();
-    errors.add(field, message);
-    ServiceError::Invalid(errors)
 }
 
 /// One breakdown of a scope.

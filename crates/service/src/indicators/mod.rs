@@ -22,7 +22,7 @@ use ipbridge_domain::indicators::place::PlaceBasis;
 use ipbridge_domain::indicators::{Indicator, Month, Progress, progress};
 use ipbridge_store::{ChainLink, IndicatorCell, IndicatorStore, RefreshRun, Snapshot};
 
-use crate::{Actor, App, Result, ServiceError};
+use crate::{Actor, App, Result};
 
 /// A target of the policy with today's value.
 #[derive(Debug, Clone)]
@@ -201,9 +201,7 @@ impl App {
     pub async fn indicator_cells(&self, actor: &Actor, scope: &Scope, dimension: &str) -> Result<Vec<IndicatorCell>> {
         actor.authorise(Permission::ViewIndicators)?;
         if !DIMENSIONS.iter().any(|(d, _)| *d == dimension) {
-            let mut errors = crate::error::FieldErrors::new();
-            errors.add("dim", format!("未知的统计维度 “{dimension}”"));
-            return Err(ServiceError::Invalid(errors));
+            return Err(crate::error::invalid("dim", format!("未知的统计维度 “{dimension}”")));
         }
         let mut tx = self.db.read().await?;
         Ok(tx.cells(&scope.key(), dimension).await?)

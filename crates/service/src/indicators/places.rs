@@ -12,7 +12,7 @@ use ipbridge_domain::org::normalise_name;
 use ipbridge_store::{ApplicantPlaceFilter, ApplicantScope, AuditStore, PlaceStore};
 use serde_json::json;
 
-use super::awards::invalid;
+use crate::error::invalid;
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
 pub use ipbridge_store::{ApplicantPlace, BasisCount, StoredPlace};

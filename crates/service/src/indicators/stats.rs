@@ -18,8 +18,9 @@ use ipbridge_ingest::{Cell, Format, RawRow, Table, format_reason};
 use ipbridge_store::{AuditStore, StatsStore};
 use serde_json::json;
 
-use super::awards::{ImportedRow, fingerprint, invalid, read_upload, rejected_report};
+use super::awards::{ImportedRow, fingerprint, read_upload, rejected_report};
 use crate::auth::china_time;
+use crate::error::invalid;
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
 pub use ipbridge_store::{StoredIntensive, StoredTrademark};

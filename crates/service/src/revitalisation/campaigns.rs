@@ -19,10 +19,11 @@ use ipbridge_store::{
 pub use ipbridge_store::{Campaign, CampaignItem};
 use serde_json::json;
 
+use crate::error::invalid;
 use crate::matches::SaveMatch;
 use crate::notifications::{Notice, notify_orgs};
 use crate::search::EnterpriseMatchView;
-use crate::{Actor, App, FieldErrors, Result, ServiceError};
+use crate::{Actor, App, Result, ServiceError};
 
 /// Longest campaign note, in characters.
 pub const CAMPAIGN_NOTE_MAX_CHARS: usize = 500;
@@ -71,12 +72,6 @@ pub struct CreatedCampaign {
     pub created: usize,
     /// Open records of the same pair that were linked instead.
     pub linked: usize,
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
 }
 
 fn dedup<T: PartialEq + Copy>(v: &[T]) -> Vec<T> {

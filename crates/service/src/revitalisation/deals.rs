@@ -31,9 +31,10 @@ use ipbridge_store::{
 pub use ipbridge_store::{Deal, DealFilter, DealPatent};
 use serde_json::json;
 
-use super::roadshows::{date_field, field_errors, invalid, may_record_project};
+use super::roadshows::{date_field, field_errors, may_record_project};
 use crate::auth::china_time;
 use crate::chains::split_list;
+use crate::error::invalid;
 use crate::exports::LIST_EXPORT_LIMIT;
 use crate::matches::MatchChange;
 use crate::notifications::{Notice, notify_orgs};

@@ -28,8 +28,9 @@ use ipbridge_store::{AuditStore, InquiryStore, InventoryStore, MatchStore, NewIn
 pub use ipbridge_store::{Inquiry, InquiryFilter, InquirySort, OverdueCount};
 use serde_json::json;
 
+use crate::error::invalid;
 use crate::notifications::{Notice, notify_orgs};
-use crate::{Actor, App, FieldErrors, Result, ServiceError};
+use crate::{Actor, App, Result, ServiceError};
 
 /// Open inquiries due within this many working days are "due soon" on the institution's home page.
 pub const DUE_SOON_WORKING_DAYS: i64 = 3;
@@ -109,12 +110,6 @@ async fn access(tx: &mut Tx, actor: &Actor, q: &Inquiry) -> Result<(bool, bool)>
         Part::Inventor => holder && tx.is_linked_inventor(user.id, q.patent_id).await?,
     };
     Ok((answers, answers))
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
 }
 
 fn inquiry_link(id: InquiryId) -> String {

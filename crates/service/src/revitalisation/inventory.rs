@@ -43,6 +43,7 @@ use serde_json::json;
 use sm3::{Digest, Sm3};
 
 use crate::auth::china_time;
+use crate::error::invalid;
 use crate::exports::LIST_EXPORT_LIMIT;
 use crate::notifications::Notice;
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
@@ -59,12 +60,6 @@ pub const INVENTORY_IMPORT_MAX_ROWS: usize = 5000;
 /// `/inventory/{id}`: where notices about a record point.
 fn record_link(id: InventoryRecordId) -> String {
     format!("/inventory/{id}")
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
 }
 
 /// The domain's per-field problems as the form's field → messages.

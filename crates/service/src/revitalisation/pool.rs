@@ -33,6 +33,7 @@ use serde_json::json;
 /// The store's pool types pages work with.
 pub use ipbridge_store::{FeedbackFilter, PoolEntry, PoolSort, StoredFeedback};
 
+use crate::error::invalid;
 use crate::matches::{MatchChange, SaveMatch, SavedMatch};
 use crate::notifications::{Notice, notify_orgs};
 use crate::revitalisation::inventory::{Standing, accounts_with, notify_users};
@@ -149,12 +150,6 @@ fn sees_counts_of(actor: &Actor, holder: OrgId) -> bool {
 fn feedback_reader(actor: &Actor) -> Option<FeedbackReader> {
     let st = Standing::of(actor).ok()?;
     Some(FeedbackReader { admin_of: st.admin_of, reviewer_of: st.reviewer_of, inventor: st.inventor })
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
 }
 
 /// Whether an institution account may read the feedback on one pool patent: the same relations as

@@ -37,6 +37,7 @@ pub use ipbridge_store::{
 use serde_json::json;
 
 use crate::auth::china_time;
+use crate::error::invalid;
 use crate::notifications::{Notice, notify_orgs};
 use crate::{Actor, App, FieldErrors, Result, ServiceError};
 
@@ -44,13 +45,6 @@ use crate::{Actor, App, FieldErrors, Result, ServiceError};
 pub const POOL_CHOICES_LIMIT: u32 = 500;
 /// Most patents one roadshow presents.
 pub const MAX_ROADSHOW_PATENTS: usize = 50;
-
-/// A field error as a service error.
-pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    ServiceError::Invalid(e)
-}
 
 /// The domain's field errors as the service's (field → messages), for forms.
 pub(crate) fn field_errors(into: &mut FieldErrors, from: ipbridge_domain::revitalisation::FieldErrors) {
